@@ -1,0 +1,119 @@
+// The configuration's shape: broker settings, levels, apps and transfer rules.
+// Shared by the daemon (which validates files against it), the CLI and later the shell; no I/O.
+import { z } from 'zod';
+
+/** Level and app ids: short, lowercase, usable in paths and partition names. */
+export const Id = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'an id of 1 to 32 characters: a-z first, then a-z, 0-9 or -');
+
+/** A MIME type (`image/png`), a wildcard over a top-level type (`text/*`), or everything (`*\/*`). */
+export const MimePattern = z
+  .string()
+  .regex(
+    /^(\*\/\*|[a-z]+\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]{0,126}))$/,
+    'a MIME type such as text/plain, a wildcard such as image/*, or */*',
+  );
+
+export const Colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb');
+
+export const WebApp = z.strictObject({
+  id: Id,
+  label: z.string().min(1).max(64),
+  type: z.literal('web'),
+  url: z.url({ protocol: /^https?$/ }),
+  /** Origins the app may navigate to, e.g. https://example.org; the URL's own origin is implied. */
+  origins: z.array(z.url({ protocol: /^https?$/ })).default([]),
+});
+
+export const NativeApp = z.strictObject({
+  id: Id,
+  label: z.string().min(1).max(64),
+  type: z.literal('native'),
+  /** Executable and arguments, run as is: never through a shell. */
+  argv: z.array(z.string().min(1)).min(1),
+});
+
+export const App = z.discriminatedUnion('type', [WebApp, NativeApp]);
+
+export const Level = z.strictObject({
+  id: Id,
+  label: z.string().min(1).max(64),
+  colour: Colour,
+  /** Higher is more sensitive: `up` means towards a higher rank. */
+  rank: z.int().min(0).max(1000),
+  network: z.enum(['none', 'host']).default('none'),
+  ephemeral: z.boolean().default(false),
+  apps: z.array(App).default([]),
+});
+
+export const TransferKind = z.enum(['clipboard', 'file']);
+export const Action = z.enum(['allow', 'deny', 'ask', 'approve']);
+
+/** `from`: a level id or `*`. `to`: a level id, `*`, or `up`/`down` relative to `from`'s rank. */
+export const Rule = z.strictObject({
+  id: Id,
+  description: z.string().max(200).optional(),
+  kind: TransferKind,
+  from: z.union([z.literal('*'), Id]),
+  to: z.union([z.literal('*'), z.literal('up'), z.literal('down'), Id]),
+  types: z.array(MimePattern).min(1),
+  maxBytes: z.int().positive().optional(),
+  action: Action,
+  sanitise: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'a sanitiser name')
+    .optional(),
+});
+
+export const BrokerSettings = z.strictObject({
+  /** Largest JSON-RPC message a client may send; larger ones are refused, never truncated. */
+  maxMessageBytes: z
+    .int()
+    .min(4096)
+    .max(256 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
+  /** How long a transfer waiting for the user's `ask` confirmation lives. */
+  askTimeoutSeconds: z.int().min(5).max(86_400).default(300),
+  /** How long a transfer waiting for an administrator's approval lives. */
+  approvalTimeoutSeconds: z
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400),
+  /** Largest content a sanitiser is given; content is held in memory while it is sanitised. */
+  sanitiserMaxBytes: z
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  /** Images: largest decoded size in pixels (decompression bombs are refused). */
+  imageMaxPixels: z.int().positive().default(50_000_000),
+  audit: z
+    .strictObject({
+      /** A segment of the audit log is closed and a new one started beyond this size. */
+      segmentBytes: z
+        .int()
+        .min(4096)
+        .default(16 * 1024 * 1024),
+    })
+    .default({ segmentBytes: 16 * 1024 * 1024 }),
+});
+
+export const Config = z.strictObject({
+  broker: BrokerSettings.default(BrokerSettings.parse({})),
+  levels: z.array(Level).min(1),
+  rules: z.array(Rule).default([]),
+});
+
+/** A drop-in file of `rules.d/`: rules only, appended after the main file's in name order. */
+export const RulesFile = z.strictObject({
+  rules: z.array(Rule).default([]),
+});
+
+export type Config = z.infer<typeof Config>;
+export type Level = z.infer<typeof Level>;
+export type App = z.infer<typeof App>;
+export type Rule = z.infer<typeof Rule>;
+export type TransferKind = z.infer<typeof TransferKind>;
+export type Action = z.infer<typeof Action>;
+export type BrokerSettings = z.infer<typeof BrokerSettings>;

@@ -1,0 +1,246 @@
+// The daemon's API, written once: for each method, the socket (role) that serves it, its params and
+// its result. The daemon validates params against it, the CLI and the shell derive their types from
+// it; nothing re-declares these shapes by hand.
+import { z } from 'zod';
+import { Action, Id, TransferKind } from './config.js';
+
+export const Role = z.enum(['user', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const Timestamp = z.iso.datetime();
+
+/** A name as the user gave it: relative to the source level's home, never absolute. */
+const RelativePath = z.string().min(1).max(4096);
+
+export const LevelInfo = z.object({
+  id: Id,
+  label: z.string(),
+  colour: z.string(),
+  rank: z.int(),
+  network: z.enum(['none', 'host']),
+  ephemeral: z.boolean(),
+  apps: z.array(z.object({ id: Id, label: z.string(), type: z.enum(['web', 'native']) })),
+});
+export type LevelInfo = z.infer<typeof LevelInfo>;
+
+/** One clipboard item: a MIME type and the bytes, base64-encoded. */
+export const ClipboardItem = z.strictObject({
+  type: z.string().min(1).max(255),
+  data: z.base64(),
+});
+export type ClipboardItem = z.infer<typeof ClipboardItem>;
+
+export const Decision = z.object({
+  action: Action,
+  /** The id of the rule that decided, or `default-deny` when none matched. */
+  ruleId: z.string(),
+  reason: z.string(),
+});
+export type Decision = z.infer<typeof Decision>;
+
+/** What the broker found out about one item (clipboard item or file) of a transfer. */
+export const ItemReport = z.object({
+  /** File: the path relative to the source home. Clipboard: absent. */
+  name: z.string().optional(),
+  declaredType: z.string().optional(),
+  /** The type detected from the bytes: the one the rules were applied to. */
+  type: z.string(),
+  size: z.int().nonnegative(),
+  sha256: Sha256,
+  /** Why the declared type or the name's extension disagrees with the bytes, if it does. */
+  typeMismatch: z.string().optional(),
+  decision: Decision,
+  sanitised: z
+    .object({ sanitiser: z.string(), type: z.string(), size: z.int(), sha256: Sha256 })
+    .optional(),
+  /** File: where it landed, relative to the target home. */
+  deliveredAs: z.string().optional(),
+  /** File: set when the delivered name differs from the source name, and why. */
+  renamed: z.string().optional(),
+});
+export type ItemReport = z.infer<typeof ItemReport>;
+
+export const TransferStatus = z.enum([
+  'delivered',
+  'waiting-for-user',
+  'waiting-for-approval',
+  'cancelled',
+  'rejected',
+  'expired',
+  'failed',
+]);
+export type TransferStatus = z.infer<typeof TransferStatus>;
+
+export const Transfer = z.object({
+  id: z.string(),
+  kind: TransferKind,
+  from: Id,
+  to: Id,
+  status: TransferStatus,
+  requester: z.string(),
+  justification: z.string().optional(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp.optional(),
+  /** The decisive action: the strictest of the items' decisions. */
+  decision: Decision,
+  items: z.array(ItemReport),
+  /** Clipboard transfers once delivered: what the target level may receive. */
+  clipboard: z.array(ClipboardItem).optional(),
+  /** Why it ended as it did (rejection reason, failure). */
+  outcome: z.string().optional(),
+});
+export type Transfer = z.infer<typeof Transfer>;
+
+export const AuditEntry = z
+  .object({
+    seq: z.int().positive(),
+    time: Timestamp,
+    actor: z.string(),
+    event: z.string(),
+    prev: Sha256,
+    hash: Sha256,
+  })
+  .catchall(z.unknown());
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const VerifyReport = z.object({
+  ok: z.boolean(),
+  entries: z.int().nonnegative(),
+  segments: z.int().nonnegative(),
+  /** The first entry that breaks the chain, and how. */
+  firstBad: z
+    .object({
+      segment: z.string(),
+      line: z.int().positive(),
+      seq: z.int().optional(),
+      problem: z.string(),
+    })
+    .optional(),
+});
+export type VerifyReport = z.infer<typeof VerifyReport>;
+
+const Empty = z.strictObject({});
+const TransferRef = z.strictObject({ id: z.string().min(1).max(64) });
+const Justification = z.string().max(1000).optional();
+
+function method<P extends z.ZodType, R extends z.ZodType>(roles: Role[], params: P, result: R) {
+  return { roles, params, result };
+}
+
+export const methods = {
+  'session.hello': method(
+    ['user', 'admin'],
+    z.strictObject({ actor: z.string().min(1).max(64), client: z.string().max(64).optional() }),
+    z.object({ session: z.string(), role: Role }),
+  ),
+  'daemon.status': method(
+    ['user', 'admin'],
+    Empty,
+    z.object({
+      version: z.string(),
+      pid: z.int(),
+      stateDir: z.string(),
+      config: z.object({ digest: Sha256, loadedAt: Timestamp, source: z.string() }),
+      audit: z.object({ available: z.boolean(), reason: z.string().optional(), lastSeq: z.int() }),
+    }),
+  ),
+  'levels.list': method(['user', 'admin'], Empty, z.object({ levels: z.array(LevelInfo) })),
+  'clipboard.send': method(
+    ['user'],
+    z.strictObject({
+      from: Id,
+      to: Id,
+      items: z.array(ClipboardItem).min(1).max(16),
+      justification: Justification,
+    }),
+    Transfer,
+  ),
+  'files.send': method(
+    ['user'],
+    z.strictObject({
+      from: Id,
+      to: Id,
+      paths: z.array(RelativePath).min(1).max(10_000),
+      /** Delete the sources once the delivery is durable. */
+      move: z.boolean().default(false),
+      justification: Justification,
+    }),
+    Transfer,
+  ),
+  'transfers.list': method(['user'], Empty, z.object({ transfers: z.array(Transfer) })),
+  'transfers.get': method(['user'], TransferRef, Transfer),
+  'transfers.confirm': method(['user'], TransferRef, Transfer),
+  'transfers.cancel': method(['user'], TransferRef, Transfer),
+  'events.subscribe': method(['user', 'admin'], Empty, z.object({ subscribed: z.literal(true) })),
+  'policy.explain': method(
+    ['user', 'admin'],
+    z.strictObject({
+      kind: TransferKind,
+      from: Id,
+      to: Id,
+      type: z.string().min(1).max(255),
+      size: z.int().nonnegative(),
+    }),
+    z.object({ decision: Decision, rule: z.record(z.string(), z.unknown()).optional() }),
+  ),
+  'config.reload': method(
+    ['admin'],
+    Empty,
+    z.object({ digest: Sha256, levels: z.int(), rules: z.int(), warnings: z.array(z.string()) }),
+  ),
+  'approvals.list': method(['admin'], Empty, z.object({ approvals: z.array(Transfer) })),
+  'approvals.approve': method(
+    ['admin'],
+    z.strictObject({ id: z.string().min(1).max(64), reason: z.string().min(1).max(1000) }),
+    Transfer,
+  ),
+  'approvals.reject': method(
+    ['admin'],
+    z.strictObject({ id: z.string().min(1).max(64), reason: z.string().min(1).max(1000) }),
+    Transfer,
+  ),
+  'audit.verify': method(['admin'], Empty, VerifyReport),
+  'audit.tail': method(
+    ['admin'],
+    z.strictObject({ count: z.int().min(1).max(10_000).default(20) }),
+    z.object({ entries: z.array(AuditEntry) }),
+  ),
+  'audit.export': method(
+    ['admin'],
+    z.strictObject({
+      since: Timestamp.optional(),
+      until: Timestamp.optional(),
+      limit: z.int().min(1).max(1_000_000).default(100_000),
+    }),
+    z.object({ entries: z.array(AuditEntry) }),
+  ),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type Params<M extends MethodName> = z.input<Methods[M]['params']>;
+export type Result<M extends MethodName> = z.output<Methods[M]['result']>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+/** Events pushed to subscribers as JSON-RPC notifications named `event`. */
+export const Event = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('transfer.updated'), transfer: Transfer }),
+  z.object({
+    type: z.literal('transfer.progress'),
+    id: z.string(),
+    bytesDone: z.int(),
+    bytesTotal: z.int(),
+  }),
+  z.object({ type: z.literal('config.reloaded'), digest: Sha256 }),
+  z.object({ type: z.literal('config.refused'), errors: z.array(z.string()) }),
+  z.object({
+    type: z.literal('audit.status'),
+    available: z.boolean(),
+    reason: z.string().optional(),
+  }),
+]);
+export type Event = z.infer<typeof Event>;

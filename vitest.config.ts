@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['core/**/*.test.ts'],
+    globalSetup: ['core/testing/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests start real daemons; two cores, so keep parallelism modest.
+    maxWorkers: 2,
+  },
+});
