@@ -37,7 +37,11 @@ export class DaemonClient {
             : err.code === 'EACCES'
               ? 'permission denied: this account may not use that socket'
               : err.message;
-        reject(new CloisonError('INTERNAL', `Cannot reach the daemon at ${path}: ${why}.`, { unreachable: true }));
+        reject(
+          new CloisonError('INTERNAL', `Cannot reach the daemon at ${path}: ${why}.`, {
+            unreachable: true,
+          }),
+        );
       });
     });
   }
@@ -56,7 +60,10 @@ export class DaemonClient {
     }
     const result = methods[method].result.safeParse(answer.result);
     if (!result.success) {
-      throw new CloisonError('INTERNAL', `The daemon's answer to ${method} does not match the contract.`);
+      throw new CloisonError(
+        'INTERNAL',
+        `The daemon's answer to ${method} does not match the contract.`,
+      );
     }
     return result.data as Result<M>;
   }
@@ -106,7 +113,11 @@ export class DaemonClient {
       resolve({
         jsonrpc: '2.0',
         id,
-        error: { code: -32603, message: this.closedError.message, data: { code: 'INTERNAL', unreachable: true } },
+        error: {
+          code: -32603,
+          message: this.closedError.message,
+          data: { code: 'INTERNAL', unreachable: true },
+        },
       });
     }
     this.socket.destroy();

@@ -1,9 +1,15 @@
 // Receives one JSON-RPC message as text and turns it into exactly one response: parse, check the
 // envelope, check that this socket's role serves the method, validate the params against the
 // contract, call the handler, and code every failure. Nothing here trusts the peer.
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CloisonError, rpcNumber, type ErrorCode } from '../contract/errors.js';
-import { isMethodName, methods, type MethodName, type Result, type Role } from '../contract/methods.js';
+import {
+  isMethodName,
+  methods,
+  type MethodName,
+  type Result,
+  type Role,
+} from '../contract/methods.js';
 import { Request } from '../contract/rpc.js';
 
 export interface Session {
@@ -41,7 +47,11 @@ export function errorResponse(
   message: string,
   details: Record<string, unknown> = {},
 ): ErrorResponse {
-  return { jsonrpc: '2.0', id, error: { code: rpcNumber[code], message, data: { ...details, code } } };
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code: rpcNumber[code], message, data: { ...details, code } },
+  };
 }
 
 /** A readable one-line summary of zod issues: `items[0].data: Invalid base64`. */
@@ -99,7 +109,9 @@ export async function dispatch(
       id,
       'INVALID_PARAMS',
       `Invalid parameters for "${method}": ${describeIssues(params.error)}.`,
-      { issues: params.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
+      {
+        issues: params.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      },
     );
   }
   try {
@@ -108,8 +120,14 @@ export async function dispatch(
     return { jsonrpc: '2.0', id, result };
   } catch (err) {
     if (err instanceof CloisonError) return errorResponse(id, err.code, err.message, err.details);
-    log(`internal error in ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return errorResponse(id, 'INTERNAL', `The daemon failed while handling "${method}"; see its log.`);
+    log(
+      `internal error in ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    return errorResponse(
+      id,
+      'INTERNAL',
+      `The daemon failed while handling "${method}"; see its log.`,
+    );
   }
 }
 
