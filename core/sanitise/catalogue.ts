@@ -11,7 +11,8 @@ export interface SanitiserSpec {
 
 export const sanitiserCatalogue = {
   'plain-text': {
-    description: 'valid UTF-8 only, line endings normalised, control and bidi override characters removed',
+    description:
+      'valid UTF-8 only, line endings normalised, control and bidi override characters removed',
     accepts: ['text/plain'],
   },
   'html-to-text': {
