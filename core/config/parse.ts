@@ -35,8 +35,12 @@ function validate<S extends z.ZodType>(
   if (source.data === undefined) return undefined;
   const result = schema.safeParse(source.data);
   if (result.success) return result.data;
+  const underRefused = (path: string): boolean =>
+    source.refused.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
   problems.push(
-    ...result.error.issues.flatMap((issue) => issueProblems(issue, schema, source.data, source)),
+    ...result.error.issues
+      .flatMap((issue) => issueProblems(issue, schema, source.data, source))
+      .filter((problem) => !underRefused(problem.path)),
   );
   return undefined;
 }

@@ -9,6 +9,7 @@ import {
   LineCounter,
   parseAllDocuments,
   type Document,
+  visit,
   type Node as YamlNode,
 } from 'yaml';
 import { formatPath, type Problem } from './problems.js';
@@ -32,6 +33,8 @@ export interface ParsedSource {
   data: unknown;
   /** YAML-level problems (syntax, duplicate keys, anchors, merge keys, tags, several documents). */
   problems: Problem[];
+  /** Paths (as `rules[3].id`) whose values were refused here: schema issues under them add nothing. */
+  refused: string[];
   /**
    * Where the node at `path` was written. A missing key points at its parent mapping; with
    * `{ key: true }` the last segment's key is pointed at instead of its value (unknown keys).
@@ -47,6 +50,7 @@ const plainTags = new Set(
 export function parseYamlSource(source: SourceText): ParsedSource {
   const lineCounter = new LineCounter();
   const problems: Problem[] = [];
+  const refused: string[] = [];
   const docs = parseAllDocuments(source.text, {
     lineCounter,
     prettyErrors: false,
@@ -105,7 +109,10 @@ export function parseYamlSource(source: SourceText): ParsedSource {
   for (const d of list) {
     for (const error of [...d.errors, ...d.warnings]) {
       const offset = error.pos[0];
-      problems.push(problemAt(offset, yamlMessage(error.code, error.message), pathAt(d, offset)));
+      const written = keyWrittenAt(d, offset) ?? source.text.slice(error.pos[0], error.pos[1]);
+      problems.push(
+        problemAt(offset, yamlMessage(error.code, error.message, written), pathAt(d, offset)),
+      );
     }
   }
   const extra = list[1];
@@ -117,11 +124,12 @@ export function parseYamlSource(source: SourceText): ParsedSource {
       ),
     );
   }
-  if (problems.length > 0) return { file: source.file, data: undefined, problems, locate };
+  if (problems.length > 0) return { file: source.file, data: undefined, problems, refused, locate };
 
   const toData = (node: unknown, path: PropertyKey[]): unknown => {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
+      refused.push(formatPath(path));
       problems.push(
         problemAt(
           node.range?.[0] ?? 0,
@@ -143,6 +151,7 @@ export function parseYamlSource(source: SourceText): ParsedSource {
       );
     }
     if (yamlNode.tag !== undefined && !plainTags.has(yamlNode.tag)) {
+      refused.push(formatPath(path));
       problems.push(
         problemAt(
           offset,
@@ -206,12 +215,27 @@ export function parseYamlSource(source: SourceText): ParsedSource {
   // The data is still given after refusals (anchor, merge key, tag) so that the rest of the file
   // is checked too; the problems alone refuse the configuration.
   const data = doc === undefined ? null : toData(doc.contents, []);
-  return { file: source.file, data, problems, locate };
+  return { file: source.file, data, problems, refused, locate };
 }
 
 function keyText(key: unknown): string {
   if (!isScalar(key)) return '';
   return typeof key.value === 'string' ? key.value : (key.source ?? String(key.value));
+}
+
+/** The key whose text starts at `offset`, if any (duplicate-key errors point there). */
+function keyWrittenAt(doc: Document.Parsed, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        found = keyText(pair.key);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 /** The configuration path of the deepest node written at `offset`, for syntax errors. */
@@ -242,10 +266,10 @@ function pathAt(doc: Document.Parsed, offset: number): string {
 }
 
 /** The yaml package's messages, said for an administrator. */
-function yamlMessage(code: string, message: string): string {
+function yamlMessage(code: string, message: string, written: string): string {
   switch (code) {
     case 'DUPLICATE_KEY':
-      return 'this key is written twice in the same mapping: each key may appear once';
+      return `key "${written}" is written twice in the same mapping: each key may appear once`;
     case 'TAB_AS_INDENT':
       return 'a tab used for indentation: indent with spaces';
     case 'TAG_RESOLVE_FAILED':
