@@ -182,7 +182,12 @@ export const methods = {
       type: z.string().min(1).max(255),
       size: z.int().nonnegative(),
     }),
-    z.object({ decision: Decision, rule: z.record(z.string(), z.unknown()).optional() }),
+    z.object({
+      decision: Decision,
+      rule: z.record(z.string(), z.unknown()).optional(),
+      /** The decision explained line by line, with the rules before it that did not match. */
+      explanation: z.string(),
+    }),
   ),
   'config.reload': method(
     ['admin'],

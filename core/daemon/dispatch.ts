@@ -21,6 +21,8 @@ export interface Session {
   /** Pushes an event notification to this connection. */
   notify(event: unknown): void;
   subscribed: boolean;
+  /** Ends the connection (daemon shutdown). */
+  close(): void;
 }
 
 export type Handler<M extends MethodName> = (

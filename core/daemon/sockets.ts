@@ -54,6 +54,9 @@ function serve(socket: Socket, options: SocketOptions): void {
     notify(event) {
       write({ jsonrpc: '2.0', method: 'event', params: event });
     },
+    close() {
+      socket.end();
+    },
   };
   options.onSession(session, true);
   // Responses go out in request order even when handlers finish out of order.

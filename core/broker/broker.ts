@@ -1,0 +1,367 @@
+// The broker: runs each transfer as named steps — read, inspect, decide, confirm, sanitise,
+// deliver, audit — and holds transfers waiting for a user or an administrator. It sits between
+// levels: nothing crosses except through here, and nothing is visible before its audit entry is.
+import { join } from 'node:path';
+import type { LoadedConfig } from '../config/index.js';
+import type { Level } from '../contract/config.js';
+import { CloisonError } from '../contract/errors.js';
+import type { ClipboardItem, Event, Params, Transfer } from '../contract/methods.js';
+import type { AuditLog } from '../audit/index.js';
+import { deliverFiles, removeSources, scanSources, type SourceEntry } from '../files/index.js';
+import { levelHome, type StatePaths } from '../state/paths.js';
+import type { Session } from '../daemon/dispatch.js';
+import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
+import { inspectFile, type InspectedFile } from './files.js';
+import { sanitiseBytes } from './sanitise.js';
+import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
+import { TransferStore, type Held } from './store.js';
+
+type Payload =
+  | { kind: 'clipboard'; items: ClipboardItem[] }
+  | { kind: 'file'; files: InspectedFile[]; move: boolean };
+
+export interface BrokerDeps {
+  config: () => LoadedConfig;
+  audit: AuditLog;
+  paths: StatePaths;
+  /** Pushes an event to subscribed sessions; `requester` limits it to one session when set. */
+  emit: (event: Event, only?: { session?: string; role?: 'user' | 'admin' }) => void;
+}
+
+/** Who did it, as the audit log records it: what the peer said, and the session it came on. */
+export function actorOf(session: Session): string {
+  return `${session.actor} (${session.id})`;
+}
+
+export class Broker {
+  private readonly store = new TransferStore<Payload>();
+
+  constructor(private readonly deps: BrokerDeps) {}
+
+  async sendClipboard(params: Params<'clipboard.send'>, session: Session): Promise<Transfer> {
+    const { config } = this.deps.config();
+    const { from, to } = resolveLevels(config, params.from, params.to);
+    const inspected = [];
+    for (const item of params.items)
+      inspected.push(await inspectClipboardItem(item, config, from, to));
+    const transfer = this.newTransfer(
+      'clipboard',
+      from,
+      to,
+      session,
+      params.justification,
+      inspected.map((i) => i.report),
+    );
+    if (transfer.decision.action === 'deny')
+      return this.deny(transfer, session, { kind: 'clipboard', items: [] });
+    // Sanitised now, whatever the action: a failure is told at once, and the digests of what
+    // would cross are in the record the user or the administrator decides on.
+    let items: ClipboardItem[];
+    try {
+      items = await sanitiseClipboard(inspected, config.broker);
+    } catch (err) {
+      return this.fail(transfer, session, err);
+    }
+    return this.route(transfer, session, { kind: 'clipboard', items });
+  }
+
+  async sendFiles(params: Params<'files.send'>, session: Session): Promise<Transfer> {
+    const { config } = this.deps.config();
+    const { from, to } = resolveLevels(config, params.from, params.to);
+    const home = levelHome(this.deps.paths, from.id);
+    // Every entry checked before anything is read for content or written anywhere.
+    const entries = await scanSources(home, params.paths);
+    if (entries.length === 0) throw new CloisonError('BAD_PATH', 'The paths name no file to send.');
+    const files: InspectedFile[] = [];
+    for (const entry of entries) files.push(await inspectFile(home, entry, config, from, to));
+    const transfer = this.newTransfer(
+      'file',
+      from,
+      to,
+      session,
+      params.justification,
+      files.map((f) => f.report),
+    );
+    const payload: Payload = { kind: 'file', files, move: params.move ?? false };
+    if (transfer.decision.action === 'deny') return this.deny(transfer, session, payload);
+    return this.route(transfer, session, payload);
+  }
+
+  /** The requester's transfers, newest first; clipboard content only in transfers.get. */
+  list(session: Session): Transfer[] {
+    return this.store
+      .all()
+      .filter((h) => h.requesterSession === session.id || h.transfer.requester === session.actor)
+      .map((h) => withoutContent(h.transfer))
+      .reverse();
+  }
+
+  get(id: string, session: Session): Transfer {
+    const held = this.ownedBy(id, session);
+    return held.transfer;
+  }
+
+  async confirm(id: string, session: Session): Promise<Transfer> {
+    const held = this.ownedBy(id, session);
+    this.expectStatus(held, 'waiting-for-user');
+    return this.deliver(held, actorOf(session), 'confirmed by the user');
+  }
+
+  async cancel(id: string, session: Session): Promise<Transfer> {
+    const held = this.ownedBy(id, session);
+    if (
+      held.transfer.status !== 'waiting-for-user' &&
+      held.transfer.status !== 'waiting-for-approval'
+    ) {
+      throw new CloisonError(
+        'NO_SUCH_TRANSFER',
+        `Transfer "${id}" is ${held.transfer.status}; nothing to cancel.`,
+      );
+    }
+    return this.end(held, 'cancelled', 'cancelled by the user', actorOf(session));
+  }
+
+  approvals(): Transfer[] {
+    return this.store
+      .all()
+      .filter((h) => h.transfer.status === 'waiting-for-approval')
+      .map((h) => withoutContent(h.transfer));
+  }
+
+  async approve(id: string, reason: string, session: Session): Promise<Transfer> {
+    const held = this.forApproval(id, session);
+    return withoutContent(await this.deliver(held, actorOf(session), `approved: ${reason}`));
+  }
+
+  async reject(id: string, reason: string, session: Session): Promise<Transfer> {
+    const held = this.forApproval(id, session);
+    return withoutContent(
+      await this.end(held, 'rejected', `rejected: ${reason}`, actorOf(session)),
+    );
+  }
+
+  close(): void {
+    this.store.clear();
+  }
+
+  // --- steps ---
+
+  private newTransfer(
+    kind: Transfer['kind'],
+    from: Level,
+    to: Level,
+    session: Session,
+    justification: string | undefined,
+    items: Transfer['items'],
+  ): Transfer {
+    const decision = strictest(items);
+    return {
+      id: this.store.newId(),
+      kind,
+      from: from.id,
+      to: to.id,
+      status:
+        decision.action === 'ask'
+          ? 'waiting-for-user'
+          : decision.action === 'approve'
+            ? 'waiting-for-approval'
+            : 'delivered',
+      requester: session.actor,
+      ...(justification ? { justification } : {}),
+      createdAt: new Date().toISOString(),
+      decision,
+      items,
+    };
+  }
+
+  /** allow → deliver now; ask → wait for the user; approve → queue for an administrator. */
+  private async route(transfer: Transfer, session: Session, payload: Payload): Promise<Transfer> {
+    const held: Held<Payload> = { transfer, payload, requesterSession: session.id };
+    if (transfer.decision.action === 'allow')
+      return this.deliver(held, actorOf(session), 'allowed by rule');
+    const settings = this.deps.config().config.broker;
+    const seconds =
+      transfer.decision.action === 'ask'
+        ? settings.askTimeoutSeconds
+        : settings.approvalTimeoutSeconds;
+    transfer.expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
+    await this.audit(transfer, 'transfer.pending', actorOf(session));
+    this.store.hold(held, seconds * 1000, (expired) => {
+      void this.end(
+        expired,
+        'expired',
+        `expired after ${seconds} s without a decision`,
+        'cloisond',
+      ).catch(() => {
+        // The audit log refused the expiry; the transfer still ends (fail closed: nothing crosses).
+      });
+    });
+    this.deps.emit({ type: 'transfer.updated', transfer: withoutContent(transfer) });
+    return withoutContent(transfer);
+  }
+
+  private async deny(transfer: Transfer, session: Session, payload: Payload): Promise<never> {
+    transfer.status = 'failed';
+    transfer.outcome = 'denied';
+    await this.audit(transfer, 'transfer.denied', actorOf(session));
+    this.store.record({ transfer, payload, requesterSession: session.id });
+    throw deniedError(transfer);
+  }
+
+  private async fail(transfer: Transfer, session: Session, err: unknown): Promise<never> {
+    const error =
+      err instanceof CloisonError
+        ? err
+        : new CloisonError('SANITISER_FAILED', `The transfer failed: ${String(err)}.`);
+    transfer.status = 'failed';
+    transfer.outcome = error.message;
+    await this.audit(transfer, 'transfer.failed', actorOf(session), { error: error.code });
+    throw error;
+  }
+
+  /**
+   * Delivers a decided transfer. Clipboard: the sanitised items become readable by the requester
+   * once the audit entry is durable. Files: delivered complete into Incoming/<source>/, then
+   * audited; if the audit log refuses the entry, the delivery is undone (fail closed).
+   */
+  private async deliver(held: Held<Payload>, actor: string, outcome: string): Promise<Transfer> {
+    const transfer: Transfer = { ...held.transfer, status: 'delivered', outcome };
+    const payload = held.payload;
+    if (payload.kind === 'clipboard') {
+      await this.audit(transfer, 'transfer.delivered', actor);
+      transfer.clipboard = payload.items;
+    } else {
+      const delivered = await this.deliverFiles(transfer, payload, actor);
+      if (!delivered) return transfer;
+    }
+    this.store.finish(held, transfer);
+    this.deps.emit({ type: 'transfer.updated', transfer: withoutContent(transfer) });
+    return transfer;
+  }
+
+  private async deliverFiles(
+    transfer: Transfer,
+    payload: Extract<Payload, { kind: 'file' }>,
+    actor: string,
+  ): Promise<boolean> {
+    const { config } = this.deps.config();
+    const sourceHome = levelHome(this.deps.paths, transfer.from);
+    const targetHome = levelHome(this.deps.paths, transfer.to);
+    const byPath = new Map(payload.files.map((f) => [f.entry.relPath, f]));
+    const total = payload.files.reduce((n, f) => n + f.report.size, 0);
+    let lastEmit = 0;
+    const delivered = await deliverFiles(
+      payload.files.map((f) => f.entry),
+      {
+        sourceHome,
+        targetHome,
+        targetDir: join(targetHome, 'Incoming', transfer.from),
+        expected: new Map(payload.files.map((f) => [f.entry.relPath, f.report.sha256])),
+        transform: async (entry: SourceEntry, bytes: Uint8Array) => {
+          const file = byPath.get(entry.relPath);
+          if (!file?.sanitiser) return bytes;
+          const out = await sanitiseBytes(file.sanitiser, bytes, file.report.type, config.broker);
+          file.report.sanitised = out.report;
+          return out.bytes;
+        },
+        needsTransform: (entry: SourceEntry) => Boolean(byPath.get(entry.relPath)?.sanitiser),
+        onProgress: (done: number) => {
+          const now = Date.now();
+          if (now - lastEmit < 200 && done < total) return;
+          lastEmit = now;
+          this.deps.emit({
+            type: 'transfer.progress',
+            id: transfer.id,
+            bytesDone: done,
+            bytesTotal: total,
+          });
+        },
+      },
+    ).catch(async (err: unknown) => {
+      transfer.status = 'failed';
+      transfer.outcome = err instanceof Error ? err.message : String(err);
+      await this.audit(transfer, 'transfer.failed', actor, {
+        error: err instanceof CloisonError ? err.code : 'INTERNAL',
+      });
+      throw err;
+    });
+    transfer.items = transfer.items.map((item) => {
+      const d = delivered.find((x) => x.relPath === item.name);
+      return d
+        ? { ...item, deliveredAs: d.deliveredAs, ...(d.renamed ? { renamed: d.renamed } : {}) }
+        : item;
+    });
+    try {
+      await this.audit(transfer, 'transfer.delivered', actor);
+    } catch (err) {
+      await delivered.undo();
+      throw err;
+    }
+    if (payload.move)
+      await removeSources(
+        payload.files.map((f) => f.entry),
+        sourceHome,
+      );
+    return true;
+  }
+
+  private async end(
+    held: Held<Payload>,
+    status: 'cancelled' | 'rejected' | 'expired',
+    outcome: string,
+    actor: string,
+  ) {
+    const transfer: Transfer = { ...held.transfer, status, outcome };
+    await this.audit(transfer, `transfer.${status}`, actor);
+    this.store.finish(held, transfer);
+    this.deps.emit({ type: 'transfer.updated', transfer: withoutContent(transfer) });
+    return transfer;
+  }
+
+  private async audit(
+    transfer: Transfer,
+    event: string,
+    actor: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    await this.deps.audit.append(auditRecord(transfer, event, actor, extra));
+  }
+
+  private ownedBy(id: string, session: Session): Held<Payload> {
+    const held = this.store.get(id);
+    // Another session's transfer is not found, rather than forbidden: its existence is not shown.
+    if (held.requesterSession !== session.id && held.transfer.requester !== session.actor) {
+      throw new CloisonError('NO_SUCH_TRANSFER', `There is no transfer "${id}".`, { id });
+    }
+    return held;
+  }
+
+  private forApproval(id: string, session: Session): Held<Payload> {
+    const held = this.store.get(id);
+    this.expectStatus(held, 'waiting-for-approval');
+    if (held.requesterSession === session.id || held.transfer.requester === session.actor) {
+      throw new CloisonError(
+        'APPROVER_IS_REQUESTER',
+        `Transfer "${id}" was requested by ${held.transfer.requester}; someone else must approve it.`,
+      );
+    }
+    return held;
+  }
+
+  private expectStatus(held: Held<Payload>, status: Transfer['status']): void {
+    if (held.transfer.status === status) return;
+    const { id } = held.transfer;
+    if (held.transfer.status === 'expired')
+      throw new CloisonError('EXPIRED', `Transfer "${id}" has expired.`, { id });
+    throw new CloisonError(
+      'NO_SUCH_TRANSFER',
+      `Transfer "${id}" is ${held.transfer.status}, not ${status}.`,
+      { id },
+    );
+  }
+}
+
+function withoutContent(transfer: Transfer): Transfer {
+  const { clipboard: _content, ...rest } = transfer;
+  return rest;
+}

@@ -1,0 +1,454 @@
+#!/usr/bin/env node
+// cloison, the command line over the daemon's API: the same contract as the shell, for people at a
+// terminal and for scripts (--json, stable exit codes). Checks that need no daemon run locally.
+import { spawn } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DaemonClient } from '../client/client.js';
+import { defaultConfigFile, loadConfig } from '../config/index.js';
+import { CloisonError } from '../contract/errors.js';
+import type { AuditEntry } from '../contract/methods.js';
+import { explain, unreachableRules } from '../policy/index.js';
+import { verifyAudit } from '../audit/index.js';
+import { defaultStateDir, statePaths } from '../state/paths.js';
+import { toCsv } from './csv.js';
+import {
+  describeTransfer,
+  exitCodeFor,
+  exitCodeForTransfer,
+  exitCodes,
+  UsageError,
+} from './output.js';
+
+const help = `usage: cloison [global options] <command> [options]
+
+commands:
+  status                                  the daemon's version, configuration and audit state
+  levels                                  the levels and their apps
+  clip send --from A --to B [--type T]    send stdin's content; what level B may receive goes to stdout
+  files send --from A --to B [--move] PATH…   send files of A's home to B's Incoming/A/
+  transfers [list|show ID|confirm ID|cancel ID]
+  approvals [list|approve ID --reason R|reject ID --reason R]     (admin socket)
+  policy check [FILE] [--rules-dir DIR]   validate a configuration; warn about unreachable rules
+  policy explain --kind K --from A --to B --type T --size N [--config FILE]
+  audit verify [--dir DIR]                check the whole hash chain
+  audit tail [-n N]                       the last entries
+  audit export [--since ISO] [--until ISO] [--csv]   entries as JSON Lines (or CSV)
+  reload                                  make the daemon re-read its configuration (admin socket)
+  daemon [cloisond options]               run the daemon in the foreground
+
+global options:
+  --state DIR    the daemon's state folder (default: $CLOISON_STATE, else $XDG_STATE_HOME/cloison)
+  --actor NAME   who you are, as the audit log records it (default: your account name)
+  --json         machine-readable output
+  --justification TEXT   why, for transfers an administrator must approve
+
+exit codes: 0 done, 1 error, 2 usage, 3 denied by a rule, 4 waiting for confirmation or approval,
+5 daemon unreachable, 6 check failed (invalid configuration, broken audit chain),
+7 audit log unavailable (the broker refuses transfers)`;
+
+interface Globals {
+  state: string;
+  actor: string;
+  json: boolean;
+  justification?: string;
+}
+
+type Out = { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void };
+const out: Out = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+};
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
+  return value;
+}
+
+async function connect(g: Globals, role: 'user' | 'admin'): Promise<DaemonClient> {
+  const paths = statePaths(g.state);
+  const client = await DaemonClient.connect(role === 'user' ? paths.userSocket : paths.adminSocket);
+  await client.call('session.hello', { actor: g.actor, client: 'cloison' });
+  return client;
+}
+
+async function withClient<T>(
+  g: Globals,
+  role: 'user' | 'admin',
+  fn: (c: DaemonClient) => Promise<T>,
+): Promise<T> {
+  const client = await connect(g, role);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+function print(g: Globals, value: unknown, human: () => string): void {
+  out.stdout(g.json ? JSON.stringify(value, null, 2) + '\n' : human() + '\n');
+}
+
+async function readStdin(limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    // Refused whole, never truncated.
+    if (size > limit)
+      throw new CloisonError('TOO_LARGE', `The content on stdin is over ${limit} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> = {
+  async status(g) {
+    const status = await withClient(g, 'user', (c) => c.call('daemon.status', {}));
+    print(g, status, () =>
+      [
+        `cloisond ${status.version} (pid ${status.pid}), state ${status.stateDir}`,
+        `configuration ${status.config.source}, sha256 ${status.config.digest.slice(0, 16)}…, loaded ${status.config.loadedAt}`,
+        status.audit.available
+          ? `audit log: writable, ${status.audit.lastSeq} entries`
+          : `audit log: UNAVAILABLE (${status.audit.reason ?? 'unknown'}): transfers are refused`,
+      ].join('\n'),
+    );
+    return exitCodes.ok;
+  },
+
+  async levels(g) {
+    const { levels } = await withClient(g, 'user', (c) => c.call('levels.list', {}));
+    print(g, { levels }, () =>
+      levels
+        .map(
+          (l) =>
+            `${l.id.padEnd(12)} rank ${l.rank}  ${l.label} ${l.colour} network ${l.network}${l.ephemeral ? ', ephemeral' : ''}\n` +
+            l.apps.map((a) => `  ${a.id} (${a.type}): ${a.label}`).join('\n'),
+        )
+        .join('\n'),
+    );
+    return exitCodes.ok;
+  },
+
+  async clip(g, args) {
+    const { positionals, values } = parse(args, {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      type: { type: 'string', default: 'text/plain' },
+    });
+    if (positionals[0] !== 'send')
+      throw new UsageError('usage: cloison clip send --from A --to B [--type T]');
+    const from = required(values.from, '--from');
+    const to = required(values.to, '--to');
+    const data = await readStdin(24 * 1024 * 1024);
+    const transfer = await withClient(g, 'user', (c) =>
+      c.call('clipboard.send', {
+        from,
+        to,
+        items: [{ type: values.type ?? 'text/plain', data: data.toString('base64') }],
+        ...(g.justification ? { justification: g.justification } : {}),
+      }),
+    );
+    return printClipboardResult(g, transfer);
+  },
+
+  async files(g, args) {
+    const { positionals, values } = parse(args, {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      move: { type: 'boolean', default: false },
+    });
+    if (positionals[0] !== 'send' || positionals.length < 2) {
+      throw new UsageError('usage: cloison files send --from A --to B [--move] PATH…');
+    }
+    const transfer = await withClient(g, 'user', (c) =>
+      c.call('files.send', {
+        from: required(values.from, '--from'),
+        to: required(values.to, '--to'),
+        paths: positionals.slice(1),
+        move: values.move ?? false,
+        ...(g.justification ? { justification: g.justification } : {}),
+      }),
+    );
+    print(g, transfer, () => describeTransfer(transfer));
+    return exitCodeForTransfer(transfer);
+  },
+
+  async transfers(g, args) {
+    const [verb = 'list', id] = args;
+    if (verb === 'list') {
+      const { transfers } = await withClient(g, 'user', (c) => c.call('transfers.list', {}));
+      print(g, { transfers }, () =>
+        transfers.length ? transfers.map(describeTransfer).join('\n') : 'no transfers',
+      );
+      return exitCodes.ok;
+    }
+    if (!id || !['show', 'confirm', 'cancel'].includes(verb)) {
+      throw new UsageError('usage: cloison transfers [list|show ID|confirm ID|cancel ID]');
+    }
+    const method =
+      verb === 'show'
+        ? 'transfers.get'
+        : verb === 'confirm'
+          ? 'transfers.confirm'
+          : 'transfers.cancel';
+    const transfer = await withClient(g, 'user', (c) => c.call(method, { id }));
+    if (transfer.kind === 'clipboard' && verb !== 'cancel')
+      return printClipboardResult(g, transfer);
+    print(g, transfer, () => describeTransfer(transfer));
+    return verb === 'cancel' ? exitCodes.ok : exitCodeForTransfer(transfer);
+  },
+
+  async approvals(g, args) {
+    const { positionals, values } = parse(args, { reason: { type: 'string' } });
+    const [verb = 'list', id] = positionals;
+    if (verb === 'list') {
+      const { approvals } = await withClient(g, 'admin', (c) => c.call('approvals.list', {}));
+      print(g, { approvals }, () =>
+        approvals.length
+          ? approvals
+              .map(
+                (t) =>
+                  describeTransfer(t) +
+                  `\n  requested by ${t.requester}${t.justification ? `: “${t.justification}”` : ''}`,
+              )
+              .join('\n')
+          : 'no transfer is waiting for approval',
+      );
+      return exitCodes.ok;
+    }
+    if (!id || (verb !== 'approve' && verb !== 'reject')) {
+      throw new UsageError(
+        'usage: cloison approvals [list|approve ID --reason R|reject ID --reason R]',
+      );
+    }
+    const reason = required(values.reason, '--reason');
+    const transfer = await withClient(g, 'admin', (c) =>
+      c.call(verb === 'approve' ? 'approvals.approve' : 'approvals.reject', { id, reason }),
+    );
+    print(g, transfer, () => describeTransfer(transfer));
+    return exitCodes.ok;
+  },
+
+  async policy(g, args) {
+    const { positionals, values } = parse(args, {
+      'rules-dir': { type: 'string' },
+      config: { type: 'string' },
+      kind: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      type: { type: 'string' },
+      size: { type: 'string' },
+    });
+    const [verb, file] = positionals;
+    if (verb === 'check') {
+      const path = resolve(
+        file ?? values.config ?? process.env.CLOISON_CONFIG ?? defaultConfigFile,
+      );
+      const loaded = await loadConfig(
+        path,
+        values['rules-dir'] ? { rulesDir: resolve(values['rules-dir']) } : {},
+      );
+      const unreachable = unreachableRules(loaded.config);
+      const warnings = [...loaded.warnings, ...unreachable.map((u) => u.message)];
+      print(g, { ok: true, file: path, digest: loaded.digest, warnings, unreachable }, () =>
+        [
+          `${path}: valid (${loaded.config.levels.length} levels, ${loaded.config.rules.length} rules)`,
+          ...warnings.map((w) => `warning: ${w}`),
+        ].join('\n'),
+      );
+      return exitCodes.ok;
+    }
+    if (verb === 'explain') {
+      const request = {
+        kind: required(values.kind, '--kind') as 'clipboard' | 'file',
+        from: required(values.from, '--from'),
+        to: required(values.to, '--to'),
+        type: required(values.type, '--type'),
+        size: Number(required(values.size, '--size')),
+      };
+      if (!Number.isSafeInteger(request.size) || request.size < 0)
+        throw new UsageError('--size is a number of bytes');
+      if (request.kind !== 'clipboard' && request.kind !== 'file')
+        throw new UsageError('--kind is clipboard or file');
+      // With --config, the given file decides; without, the rules in force in the daemon.
+      if (values.config) {
+        const loaded = await loadConfig(resolve(values.config));
+        const text = explain(loaded.config, request, loaded.origins);
+        print(g, { request, explanation: text }, () => text);
+        return exitCodes.ok;
+      }
+      const answer = await withClient(g, 'user', (c) => c.call('policy.explain', request));
+      print(g, answer, () => answer.explanation);
+      return exitCodes.ok;
+    }
+    throw new UsageError(
+      'usage: cloison policy check [FILE] | policy explain --kind K --from A --to B --type T --size N',
+    );
+  },
+
+  async audit(g, args) {
+    const { positionals, values } = parse(args, {
+      dir: { type: 'string' },
+      n: { type: 'string', short: 'n', default: '20' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      csv: { type: 'boolean', default: false },
+    });
+    const [verb] = positionals;
+    if (verb === 'verify') {
+      // Reads the files directly (no daemon needed): a verifier must not trust the daemon.
+      const dir = resolve(values.dir ?? statePaths(g.state).audit);
+      const report = await verifyAudit(dir);
+      print(g, report, () =>
+        report.ok
+          ? `audit log ${dir}: chain intact, ${report.entries} entries in ${report.segments} segments`
+          : `audit log ${dir}: BROKEN at ${report.firstBad?.segment} line ${report.firstBad?.line}` +
+            `${report.firstBad?.seq !== undefined ? ` (seq ${report.firstBad.seq})` : ''}: ${report.firstBad?.problem}`,
+      );
+      return report.ok ? exitCodes.ok : exitCodes.checkFailed;
+    }
+    if (verb === 'tail') {
+      const count = Number(values.n);
+      if (!Number.isSafeInteger(count) || count < 1)
+        throw new UsageError('-n is a positive number');
+      const { entries } = await withClient(g, 'admin', (c) => c.call('audit.tail', { count }));
+      printEntries(g, entries, false);
+      return exitCodes.ok;
+    }
+    if (verb === 'export') {
+      const { entries } = await withClient(g, 'admin', (c) =>
+        c.call('audit.export', {
+          ...(values.since ? { since: values.since } : {}),
+          ...(values.until ? { until: values.until } : {}),
+        }),
+      );
+      printEntries(g, entries, values.csv ?? false, true);
+      return exitCodes.ok;
+    }
+    throw new UsageError(
+      'usage: cloison audit verify|tail [-n N]|export [--since ISO] [--until ISO] [--csv]',
+    );
+  },
+
+  async reload(g) {
+    const result = await withClient(g, 'admin', (c) => c.call('config.reload', {}));
+    print(g, result, () =>
+      [
+        `configuration reloaded: ${result.levels} levels, ${result.rules} rules, sha256 ${result.digest.slice(0, 16)}…`,
+        ...result.warnings.map((w) => `warning: ${w}`),
+      ].join('\n'),
+    );
+    return exitCodes.ok;
+  },
+
+  async daemon(g, args) {
+    const script = fileURLToPath(new URL('../daemon/cloisond.js', import.meta.url));
+    const child = spawn(process.execPath, [script, '--state', g.state, ...args], {
+      stdio: 'inherit',
+    });
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.on(signal, () => child.kill(signal));
+    return new Promise((done) => child.on('exit', (code) => done(code ?? exitCodes.error)));
+  },
+};
+
+function printClipboardResult(
+  g: Globals,
+  transfer: Parameters<typeof describeTransfer>[0],
+): number {
+  if (g.json) {
+    out.stdout(JSON.stringify(transfer, null, 2) + '\n');
+  } else if (transfer.status === 'delivered' && transfer.clipboard?.[0]) {
+    out.stdout(Buffer.from(transfer.clipboard[0].data, 'base64'));
+    out.stderr(
+      `delivered to ${transfer.to} by rule ${transfer.decision.ruleId} (${transfer.id})\n`,
+    );
+  } else {
+    out.stderr(describeTransfer(transfer) + '\n');
+  }
+  return exitCodeForTransfer(transfer);
+}
+
+function printEntries(g: Globals, entries: AuditEntry[], csv: boolean, lines = false): void {
+  if (csv) return out.stdout(toCsv(entries));
+  if (g.json || lines)
+    return out.stdout(
+      entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''),
+    );
+  for (const e of entries) {
+    const what = [
+      e.event,
+      e.kind,
+      e.from && e.to ? `${String(e.from)}→${String(e.to)}` : undefined,
+      e.decision,
+      e.rule,
+    ]
+      .filter((x) => x !== undefined)
+      .join(' ');
+    out.stdout(
+      `${e.seq} ${e.time} ${e.actor}: ${what}${e.reason ? ` — ${String(e.reason)}` : ''}\n`,
+    );
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const globals: Globals = { state: defaultStateDir(), actor: userInfo().username, json: false };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const takeValue = () => {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      return value;
+    };
+    if (rest.length === 0 && (arg === '--help' || arg === '-h')) {
+      out.stdout(help + '\n');
+      return exitCodes.ok;
+    }
+    if (arg === '--json') globals.json = true;
+    else if (arg === '--state') globals.state = resolve(takeValue());
+    else if (arg === '--actor') globals.actor = takeValue();
+    else if (arg === '--justification') globals.justification = takeValue();
+    else rest.push(arg);
+  }
+  const [name, ...args] = rest;
+  const command = name ? commands[name] : undefined;
+  if (!command) throw new UsageError(name ? `unknown command "${name}"` : 'a command is needed');
+  return command(globals, args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const code = exitCodeFor(err);
+    if (err instanceof UsageError) {
+      out.stderr(`cloison: ${err.message}\n(see cloison --help)\n`);
+    } else if (err instanceof CloisonError) {
+      if (process.argv.includes('--json')) {
+        out.stdout(
+          JSON.stringify(
+            { error: { code: err.code, message: err.message, ...err.details } },
+            null,
+            2,
+          ) + '\n',
+        );
+      }
+      out.stderr(`cloison: ${err.message}\n`);
+    } else {
+      out.stderr(`cloison: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+    process.exit(code);
+  },
+);

@@ -1,0 +1,35 @@
+// Audit entries as CSV for spreadsheets: fixed columns first, the rest as JSON in one column.
+import type { AuditEntry } from '../contract/methods.js';
+
+const columns = [
+  'seq',
+  'time',
+  'actor',
+  'event',
+  'kind',
+  'from',
+  'to',
+  'decision',
+  'rule',
+  'reason',
+] as const;
+
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // Quote always; double the quotes. A leading =,+,-,@ is prefixed so no spreadsheet runs it.
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+export function toCsv(entries: readonly AuditEntry[]): string {
+  const header = [...columns, 'details', 'hash'].join(',');
+  const rows = entries.map((e) => {
+    const rest: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(e)) {
+      if (!(columns as readonly string[]).includes(k) && k !== 'hash' && k !== 'prev') rest[k] = v;
+    }
+    return [...columns.map((c) => cell(e[c])), cell(rest), cell(e.hash)].join(',');
+  });
+  return [header, ...rows].join('\n') + '\n';
+}

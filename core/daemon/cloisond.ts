@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// cloisond, the broker daemon: loads the configuration, opens the audit log, and serves the user
+// and admin sockets of one state folder until SIGTERM. SIGHUP reloads the configuration.
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultConfigFile } from '../config/index.js';
+import { CloisonError } from '../contract/errors.js';
+import { defaultStateDir, statePaths } from '../state/paths.js';
+import { acquireLock } from './lock.js';
+import { Service } from './service.js';
+import { listen, prepareRunDir } from './sockets.js';
+
+const usage = `usage: cloisond [--config FILE] [--rules-dir DIR] [--state DIR]
+  --config FILE    configuration (default: $CLOISON_CONFIG, else the embedded default)
+  --rules-dir DIR  drop-in rule files (default: rules.d next to the configuration)
+  --state DIR      state folder (default: $CLOISON_STATE, else $XDG_STATE_HOME/cloison)`;
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} cloisond[${process.pid}]: ${line}\n`);
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      options: {
+        config: { type: 'string' },
+        'rules-dir': { type: 'string' },
+        state: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const configFile = resolve(args.config ?? process.env.CLOISON_CONFIG ?? defaultConfigFile);
+  const paths = statePaths(args.state ? resolve(args.state) : defaultStateDir());
+  await mkdir(paths.root, { recursive: true, mode: 0o700 });
+  const releaseLock = await acquireLock(paths.lock);
+  let service: Service;
+  try {
+    service = await Service.start({
+      paths,
+      configFile,
+      ...(args['rules-dir'] ? { rulesDir: resolve(args['rules-dir']) } : {}),
+      log,
+    });
+  } catch (err) {
+    await releaseLock();
+    throw err;
+  }
+  await prepareRunDir(paths.run);
+  const handlers = service.handlers();
+  const common = {
+    handlers,
+    log,
+    maxMessageBytes: () => service.maxMessageBytes(),
+    onSession: (session: Parameters<typeof service.sessions.add>[0], open: boolean) => {
+      if (open) service.sessions.add(session);
+      else service.sessions.delete(session);
+    },
+  };
+  // The admin socket is the owner's only; the user socket may be shared with a group (system
+  // installs give it the users' group).
+  const servers = [
+    await listen({ ...common, path: paths.userSocket, role: 'user', mode: 0o660 }),
+    await listen({ ...common, path: paths.adminSocket, role: 'admin', mode: 0o600 }),
+  ];
+  log(
+    `serving ${paths.userSocket} (user) and ${paths.adminSocket} (admin); configuration ${configFile}`,
+  );
+  process.stdout.write(`ready ${paths.root}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    for (const server of servers) server.close();
+    for (const session of service.sessions) session.close();
+    await service.stop();
+    await releaseLock();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    service.reload('cloisond (SIGHUP)').then(
+      (r) => log(`configuration reloaded: ${r.digest}`),
+      (err: Error) => log(`configuration refused, the previous one stays: ${err.message}`),
+    );
+  });
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    const message = err instanceof CloisonError || err instanceof Error ? err.message : String(err);
+    log(`cannot start: ${message}`);
+    process.exit(1);
+  },
+);

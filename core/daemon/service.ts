@@ -1,0 +1,212 @@
+// The daemon's state and its API handlers: the configuration in force, the audit log, the broker,
+// the sessions and their subscriptions. Every handler receives params the contract already
+// validated; this is where each method meets the code that does it.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
+import { actorOf, Broker } from '../broker/broker.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
+import { CloisonError } from '../contract/errors.js';
+import type { Event, LevelInfo } from '../contract/methods.js';
+import { cleanPartials } from '../files/index.js';
+import { decide, explainResult } from '../policy/index.js';
+import { levelHome, type StatePaths } from '../state/paths.js';
+import type { Handlers, Session } from './dispatch.js';
+
+export const VERSION = '0.1.0';
+
+export interface ServiceOptions {
+  paths: StatePaths;
+  configFile: string;
+  rulesDir?: string;
+  log: (line: string) => void;
+}
+
+export class Service {
+  private loaded: LoadedConfig;
+  private loadedAt = new Date();
+  readonly sessions = new Set<Session>();
+  readonly broker: Broker;
+
+  private constructor(
+    private readonly options: ServiceOptions,
+    readonly audit: AuditLog,
+    loaded: LoadedConfig,
+  ) {
+    this.loaded = loaded;
+    this.broker = new Broker({
+      config: () => this.loaded,
+      audit,
+      paths: options.paths,
+      emit: (event, only) => this.emit(event, only),
+    });
+  }
+
+  /** Loads the configuration (refusing to start on an invalid one), opens the audit log. */
+  static async start(options: ServiceOptions): Promise<Service> {
+    const loaded = await loadConfig(
+      options.configFile,
+      options.rulesDir ? { rulesDir: options.rulesDir } : {},
+    );
+    await mkdir(options.paths.audit, { recursive: true, mode: 0o700 });
+    const audit = await AuditLog.open(options.paths.audit, {
+      segmentBytes: loaded.config.broker.audit.segmentBytes,
+    });
+    const service = new Service(options, audit, loaded);
+    await service.prepareLevels();
+    await audit.append({
+      actor: 'cloisond',
+      event: 'daemon.started',
+      version: VERSION,
+      pid: process.pid,
+      config: { digest: loaded.digest, sources: loaded.sources },
+    });
+    audit.onStatusChange((available: boolean, reason?: string) => {
+      service.emit({ type: 'audit.status', available, ...(reason ? { reason } : {}) });
+    });
+    return service;
+  }
+
+  /** Level homes exist, private; leftovers of a crashed delivery are removed, never delivered. */
+  private async prepareLevels(): Promise<void> {
+    for (const level of this.loaded.config.levels) {
+      const home = levelHome(this.options.paths, level.id);
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      await cleanPartials(join(home, 'Incoming'));
+    }
+  }
+
+  /** Re-reads the configuration. An invalid one is refused whole and audited; the old one stays. */
+  async reload(
+    actor: string,
+  ): Promise<{ digest: string; levels: number; rules: number; warnings: string[] }> {
+    let next: LoadedConfig;
+    try {
+      next = await loadConfig(
+        this.options.configFile,
+        this.options.rulesDir ? { rulesDir: this.options.rulesDir } : {},
+      );
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems.map(String) : [String(err)];
+      const message = err instanceof Error ? err.message : String(err);
+      await this.audit.append({
+        actor,
+        event: 'config.refused',
+        kept: this.loaded.digest,
+        problems: err instanceof ConfigError ? err.problems : [message],
+      });
+      this.emit({ type: 'config.refused', errors: problems }, { role: 'admin' });
+      if (err instanceof CloisonError) throw err;
+      throw new CloisonError('INVALID_CONFIG', message);
+    }
+    await this.audit.append({
+      actor,
+      event: 'config.reloaded',
+      previous: this.loaded.digest,
+      digest: next.digest,
+      sources: next.sources,
+    });
+    this.loaded = next;
+    this.loadedAt = new Date();
+    await this.prepareLevels();
+    this.emit({ type: 'config.reloaded', digest: next.digest });
+    return {
+      digest: next.digest,
+      levels: next.config.levels.length,
+      rules: next.config.rules.length,
+      warnings: next.warnings,
+    };
+  }
+
+  maxMessageBytes(): number {
+    return this.loaded.config.broker.maxMessageBytes;
+  }
+
+  emit(event: Event, only?: { session?: string; role?: 'user' | 'admin' }): void {
+    for (const session of this.sessions) {
+      if (!session.subscribed) continue;
+      if (only?.session && session.id !== only.session) continue;
+      if (only?.role && session.role !== only.role) continue;
+      session.notify(event);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.broker.close();
+    await this.audit
+      .append({ actor: 'cloisond', event: 'daemon.stopped', pid: process.pid })
+      .catch(() => {});
+    await this.audit.close();
+  }
+
+  handlers(): Handlers {
+    return {
+      'session.hello': (params, session) => {
+        session.actor = params.actor;
+        return { session: session.id, role: session.role };
+      },
+      'daemon.status': () => ({
+        version: VERSION,
+        pid: process.pid,
+        stateDir: this.options.paths.root,
+        config: {
+          digest: this.loaded.digest,
+          loadedAt: this.loadedAt.toISOString(),
+          source: this.options.configFile,
+        },
+        audit: {
+          available: this.audit.available,
+          ...(this.audit.unavailableReason ? { reason: this.audit.unavailableReason } : {}),
+          lastSeq: this.audit.lastSeq,
+        },
+      }),
+      'levels.list': () => ({ levels: this.loaded.config.levels.map(levelInfo) }),
+      'clipboard.send': (params, session) => this.broker.sendClipboard(params, session),
+      'files.send': (params, session) => this.broker.sendFiles(params, session),
+      'transfers.list': (_params, session) => ({ transfers: this.broker.list(session) }),
+      'transfers.get': (params, session) => this.broker.get(params.id, session),
+      'transfers.confirm': (params, session) => this.broker.confirm(params.id, session),
+      'transfers.cancel': (params, session) => this.broker.cancel(params.id, session),
+      'events.subscribe': (_params, session) => {
+        session.subscribed = true;
+        return { subscribed: true as const };
+      },
+      'policy.explain': (params) => {
+        const result = decide(this.loaded.config, params);
+        const explanation = explainResult(this.loaded.config, params, result, this.loaded.origins);
+        return {
+          decision: result.decision,
+          ...(result.rule ? { rule: { ...result.rule } } : {}),
+          explanation,
+        };
+      },
+      'config.reload': (_params, session) => this.reload(actorOf(session)),
+      'approvals.list': () => ({ approvals: this.broker.approvals() }),
+      'approvals.approve': (params, session) =>
+        this.broker.approve(params.id, params.reason, session),
+      'approvals.reject': (params, session) =>
+        this.broker.reject(params.id, params.reason, session),
+      'audit.verify': () => verifyAudit(this.options.paths.audit),
+      'audit.tail': async (params) => ({
+        entries: await tailAudit(this.options.paths.audit, params.count),
+      }),
+      'audit.export': async (params) => {
+        const entries = [];
+        for await (const entry of readAudit(this.options.paths.audit, params)) entries.push(entry);
+        return { entries };
+      },
+    };
+  }
+}
+
+function levelInfo(level: LoadedConfig['config']['levels'][number]): LevelInfo {
+  return {
+    id: level.id,
+    label: level.label,
+    colour: level.colour,
+    rank: level.rank,
+    network: level.network,
+    ephemeral: level.ephemeral,
+    apps: level.apps.map((a) => ({ id: a.id, label: a.label, type: a.type })),
+  };
+}
