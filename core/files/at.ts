@@ -106,6 +106,22 @@ export async function readdirAt(dir: FileHandle): Promise<{ names: string[]; not
   return { names, notUtf8 };
 }
 
+/**
+ * True when a file is still the one scanned: same inode, and no change since (a deleted file's
+ * inode number is reused at once by the next file created, so dev/ino alone is not an identity).
+ */
+export function unchanged(
+  st: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number },
+  scanned: { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number },
+): boolean {
+  return (
+    sameFile(st, scanned) &&
+    st.size === scanned.size &&
+    st.mtimeMs === scanned.mtimeMs &&
+    st.ctimeMs === scanned.ctimeMs
+  );
+}
+
 /** True when both stats name the same file. */
 export function sameFile(
   a: { dev: number; ino: number },

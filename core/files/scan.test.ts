@@ -51,6 +51,7 @@ describe('scanSources', () => {
         dev: st.dev,
         ino: st.ino,
         mtimeMs: st.mtimeMs,
+        ctimeMs: st.ctimeMs,
       });
     });
 

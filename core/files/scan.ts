@@ -26,6 +26,8 @@ export interface SourceEntry {
   dev: number;
   ino: number;
   mtimeMs: number;
+  /** Changes with any write or metadata change, and cannot be set back: catches a reused inode. */
+  ctimeMs: number;
   /** Set when a delivered name differs from the source name, saying why. */
   renamed?: string;
 }
@@ -290,6 +292,7 @@ function entry(rel: string, root: Root, st: Stats): SourceEntry {
     dev: st.dev,
     ino: st.ino,
     mtimeMs: st.mtimeMs,
+    ctimeMs: st.ctimeMs,
   };
   const changes = root.deliver.flatMap((d) => (d.changed === undefined ? [] : [d.changed]));
   if (changes.length > 0) {
