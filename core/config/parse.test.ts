@@ -338,7 +338,7 @@ describe('configuration', () => {
   });
 
   describe('the error', () => {
-    it('lists every problem as file:line:column: path: message', () => {
+    it('lists every problem as file:line:column: path: value: message', () => {
       const text = `${levels}rules:\n${rule('r', { kind: 'clipbaord', action: 'alow' })}`;
       try {
         parseConfig({ file: 'main.yaml', text });
@@ -348,8 +348,8 @@ describe('configuration', () => {
         expect((error as ConfigError).code).toBe('INVALID_CONFIG');
         expect((error as ConfigError).message).toBe(
           'The configuration is refused (2 problems):\n' +
-            '  main.yaml:12:11: rules[0].kind: expected one of clipboard, file; did you mean "clipboard"?\n' +
-            '  main.yaml:16:13: rules[0].action: expected one of allow, deny, ask, approve; did you mean "allow"?',
+            '  main.yaml:12:11: rules[0].kind: "clipbaord": expected one of clipboard, file; did you mean "clipboard"?\n' +
+            '  main.yaml:16:13: rules[0].action: "alow": expected one of allow, deny, ask, approve; did you mean "allow"?',
         );
       }
     });

@@ -16,13 +16,15 @@ export interface Problem {
   message: string;
 }
 
-/** `file:line:column: path: message`, the form editors and terminals link to. */
+/** `file:line:column: path: "value": message`, the form editors and terminals link to. */
 export function formatProblem(problem: Problem): string {
   const where =
     problem.line > 0 ? `${problem.file}:${problem.line}:${problem.column}` : problem.file;
+  // The offending value is shown as written, so the reader sees what was wrong, not only where.
+  const value = problem.value !== undefined ? ` ${JSON.stringify(problem.value)}:` : '';
   return problem.path === ''
-    ? `${where}: ${problem.message}`
-    : `${where}: ${problem.path}: ${problem.message}`;
+    ? `${where}:${value} ${problem.message}`
+    : `${where}: ${problem.path}:${value} ${problem.message}`;
 }
 
 /** A configuration refused whole: every problem found, in file and line order. */
