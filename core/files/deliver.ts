@@ -103,7 +103,9 @@ export async function deliverFiles(
     await run.openTarget();
     for (const entry of entries) {
       options.signal?.throwIfAborted();
-      delivered.push(await run.deliverOne(entry));
+      delivered.push(
+        await run.deliverOne(entry).catch((e: unknown) => explained(e, entry, options)),
+      );
     }
     await run.close();
     const undo = run.undo.bind(run);
@@ -599,6 +601,24 @@ function sourceGone(entry: SourceEntry, e: unknown): CloisonError {
     'BAD_PATH',
     `${shown(entry.relPath)} cannot be opened (${code ?? String(e)}), so nothing was delivered.`,
     { path: entry.relPath },
+  );
+}
+
+/** A system error (disk full, I/O error, …) becomes a coded error naming the file; others pass. */
+function explained(e: unknown, entry: SourceEntry, options: DeliverOptions): never {
+  if (e instanceof CloisonError) throw e;
+  if (options.signal?.aborted && e === options.signal.reason) throw e;
+  const code = errno(e);
+  const why =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? "the target level's disk is full"
+      : e instanceof Error
+        ? e.message
+        : String(e);
+  throw new CloisonError(
+    'INTERNAL',
+    `${shown(entry.relPath)} could not be delivered (${why}), so nothing was delivered.`,
+    { path: entry.relPath, ...(code === undefined ? {} : { errno: code }) },
   );
 }
 

@@ -5,7 +5,16 @@ import path from 'node:path';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { CloisonError, type ErrorCode } from '../contract/errors.js';
-import { closeAll, kindOf, lstatAt, openDirAt, openTrustedDir, readdirAt, sameFile } from './at.js';
+import {
+  closeAll,
+  errno,
+  kindOf,
+  lstatAt,
+  openDirAt,
+  openTrustedDir,
+  readdirAt,
+  sameFile,
+} from './at.js';
 import { safeName, shown } from './names.js';
 
 /**
@@ -140,6 +149,16 @@ interface Walk {
 
 /** Walks one given path from the home, component by component, never following a link. */
 async function scanOne(homeDir: FileHandle, rel: string, walk: Walk): Promise<void> {
+  try {
+    await walkGiven(homeDir, rel, walk);
+  } catch (e) {
+    // A folder the broker may not read (EACCES), an I/O error: named, never a crash.
+    if (e instanceof CloisonError || errno(e) === undefined) throw e;
+    problem(walk, rel, 'BAD_PATH', `cannot be read (${errno(e)})`);
+  }
+}
+
+async function walkGiven(homeDir: FileHandle, rel: string, walk: Walk): Promise<void> {
   const parts = rel.split('/');
   const opened: FileHandle[] = [];
   try {
@@ -244,7 +263,13 @@ async function scanEntry(
   const sub = await openChecked(dir, name, st);
   if (sub === undefined) return problem(walk, rel, 'BAD_PATH', 'changed while it was checked');
   try {
-    const { names, notUtf8 } = await readdirAt(sub);
+    const listing = await readdirAt(sub).catch((e: unknown) => {
+      if (errno(e) === undefined) throw e;
+      problem(walk, rel, 'BAD_PATH', `cannot be read (${errno(e)})`);
+      return undefined;
+    });
+    if (listing === undefined) return;
+    const { names, notUtf8 } = listing;
     for (const bad of notUtf8) {
       problem(
         walk,
