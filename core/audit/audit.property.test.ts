@@ -36,14 +36,13 @@ async function withLog<T>(run: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function write(dir: string, all: fc.RecordValue<unknown>[]): Promise<AuditEntry[]> {
+type Fields = { actor: string; event: string; extra: Record<string, unknown> };
+
+async function write(dir: string, all: Fields[]): Promise<AuditEntry[]> {
   const log = await AuditLog.open(dir, { segmentBytes: 600 });
   try {
     return await Promise.all(
-      all.map((f) => {
-        const { actor, event, extra } = f as { actor: string; event: string; extra: object };
-        return log.append({ ...extra, actor, event });
-      }),
+      all.map(({ actor, event, extra }) => log.append({ ...extra, actor, event })),
     );
   } finally {
     await log.close();
