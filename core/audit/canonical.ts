@@ -1,6 +1,6 @@
 // Canonical serialisation and hashing of audit entries: what the hash chain commits to. Pure code,
 // shared by the writer (the daemon) and the verifier (which must not trust the writer).
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 
 /** `prev` of the first entry of a log. */
 export const ZERO_HASH = '0'.repeat(64);
@@ -56,7 +56,7 @@ function invalid(path: string): never {
 }
 
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return digest('sha256', data);
 }
 
 /**
@@ -79,14 +79,15 @@ export function encodeEntry(withoutHash: Record<string, unknown>): { line: strin
 const SUFFIX_START = Buffer.from(',"hash":"');
 /** `,"hash":"` + 64 hex + `"}` */
 export const HASH_SUFFIX_BYTES = SUFFIX_START.length + 64 + 2;
-const CLOSE = Buffer.from('}');
+const COMMA = 0x2c;
 const QUOTE = 0x22;
 const BRACE = 0x7d;
 
 /**
  * Checks that a stored line (without its newline) carries the hash of its own bytes. Returns the
  * stored hash when it does, `undefined` when the line has no well-formed hash member at its end or
- * the hash does not match. Does not parse the JSON: callers do, for seq and prev.
+ * the hash does not match. Does not parse the JSON: callers do, for seq and prev. The line's
+ * buffer is modified during the call and restored before it returns.
  */
 export function lineHashMatches(line: Buffer): string | undefined {
   const n = line.length;
@@ -99,6 +100,10 @@ export function lineHashMatches(line: Buffer): string | undefined {
     return undefined;
   }
   const stored = line.toString('latin1', n - 66, n - 2);
-  const computed = createHash('sha256').update(line.subarray(0, start)).update(CLOSE).digest('hex');
+  // Hash the bytes up to the hash member closed by `}` without copying them: the `,` that opens
+  // the member is replaced by `}` for the time of the (synchronous) hash, then put back.
+  line[start] = BRACE;
+  const computed = digest('sha256', line.subarray(0, start + 1));
+  line[start] = COMMA;
   return computed === stored ? stored : undefined;
 }

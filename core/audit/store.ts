@@ -215,7 +215,14 @@ export interface StoredEntry {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/** Whether a parsed value has the shape of an entry (prev and hash: 64 lowercase hex digits). */
 export function isStoredEntry(value: unknown): value is StoredEntry {
+  return hasEntryFields(value) && HEX64.test(value.prev) && HEX64.test(value.hash);
+}
+
+// The cheaper check verify uses on every line: the hash is then compared with a computed digest and
+// prev with a known hash, so their digits need no separate pattern match.
+function hasEntryFields(value: unknown): value is StoredEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   return (
@@ -226,9 +233,9 @@ export function isStoredEntry(value: unknown): value is StoredEntry {
     typeof v.actor === 'string' &&
     typeof v.event === 'string' &&
     typeof v.prev === 'string' &&
-    HEX64.test(v.prev) &&
+    v.prev.length === 64 &&
     typeof v.hash === 'string' &&
-    HEX64.test(v.hash)
+    v.hash.length === 64
   );
 }
 
@@ -245,7 +252,7 @@ export function decodeLine(line: Buffer): Decoded {
   } catch {
     return { kind: 'unparseable' };
   }
-  if (!isStoredEntry(value)) return { kind: 'unparseable' };
+  if (!hasEntryFields(value)) return { kind: 'unparseable' };
   return lineHashMatches(line) === value.hash
     ? { kind: 'ok', entry: value }
     : { kind: 'edited', entry: value };
