@@ -12,15 +12,17 @@ export interface SanitiserSpec {
 export const sanitiserCatalogue = {
   'plain-text': {
     description:
-      'valid UTF-8 only, line endings normalised, control and bidi override characters removed',
+      'valid UTF-8 only (else refused), line endings made LF, control characters but tab and newline, bidi embeddings, overrides and isolates and a leading BOM removed',
     accepts: ['text/plain'],
   },
   'html-to-text': {
-    description: 'HTML reduced to its plain text, then normalised as plain-text',
+    description:
+      'HTML reduced to the text a person saw (link text kept, URLs, images, scripts and styles dropped), then normalised as plain-text',
     accepts: ['text/html'],
   },
   'image-reencode': {
-    description: 'image decoded and re-encoded, metadata dropped, within pixel and byte limits',
+    description:
+      'image decoded and re-encoded (GIF as PNG), metadata dropped, animated images refused, within pixel and byte limits',
     accepts: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'],
   },
 } as const satisfies Record<string, SanitiserSpec>;

@@ -89,3 +89,36 @@ describe('html-to-text', () => {
     );
   });
 });
+
+describe('deeply nested HTML', () => {
+  it.each([
+    ['600 nested divs', '<div>'.repeat(600) + 'x'],
+    ['a megabyte of nested divs, refused before parsing', '<div>'.repeat(200_000) + 'x'],
+    ['nesting hidden behind closing tags in attributes', '<div title="</div>">'.repeat(5000)],
+    ['nesting hidden behind closing tags in scripts', '<div><script></div></script>'.repeat(5000)],
+    ['self-closing divs, which nest in HTML', '<div/>'.repeat(5000)],
+  ])('refuses %s whole, within a second', async (_what, html) => {
+    const started = Date.now();
+    const error = await htmlToText
+      .run(utf8(html), 'text/html', { ...limits, maxBytes: 16 * 1024 * 1024 })
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error).toBeInstanceOf(CloisonError);
+    expect(error).toMatchObject({
+      code: 'SANITISER_FAILED',
+      message: expect.stringMatching(/levels/),
+    });
+  });
+
+  it.each([
+    ['a long flat list', '<ul>' + '<li>item'.repeat(20_000) + '</ul>'],
+    ['many sibling paragraphs', '<p>para</p>'.repeat(20_000)],
+    ['a table with implied end tags', '<table>' + '<tr><td>a<td>b'.repeat(5000) + '</table>'],
+  ])('converts %s', async (_what, html) => {
+    const output = await htmlToText.run(utf8(html), 'text/html', {
+      ...limits,
+      maxBytes: 16 * 1024 * 1024,
+    });
+    expect(output.length).toBeGreaterThan(0);
+  });
+});
