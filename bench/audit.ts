@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AuditFields } from '../core/audit/index.js';
 import { AuditLog, encodeEntry, verifyAudit } from '../core/audit/index.js';
 import { ZERO_HASH } from '../core/audit/canonical.js';
 import { HEAD_FILE, encodeHead, listSegments, segmentName } from '../core/audit/store.js';
@@ -15,7 +16,7 @@ function seconds(start: bigint): number {
 }
 
 /** What a transfer's entry looks like: metadata, never content. */
-function transferFields(i: number): Record<string, unknown> {
+function transferFields(i: number): AuditFields {
   return {
     actor: 'alice',
     event: 'transfer.delivered',
@@ -38,7 +39,7 @@ async function appends(dir: string, total: number, inFlight: number): Promise<nu
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
-      while (next < total) await log.append(transferFields(next++) as never);
+      while (next < total) await log.append(transferFields(next++));
     }),
   );
   const elapsed = seconds(start);

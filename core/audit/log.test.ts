@@ -15,6 +15,7 @@ import { CloisonError } from '../contract/errors.js';
 import { AuditEntry } from '../contract/methods.js';
 import { AuditLog, ZERO_HASH, readAudit, tailAudit, verifyAudit } from './index.js';
 import { sha256Hex } from './canonical.js';
+import { encodeHead, readHead } from './store.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -240,9 +241,9 @@ describe('audit log', () => {
     });
   });
 
-  describe('when the disk refuses a write', () => {
-    it('rejects with AUDIT_UNAVAILABLE, reports it, leaves no partial line, then recovers', async () => {
-      // In-process check of the state machine; the real disk-full case runs in disk-full.test.ts.
+  describe('when a segment cannot be created', () => {
+    it('rejects with AUDIT_UNAVAILABLE, reports the change, then recovers', async () => {
+      // In-process check of the state machine; the real disk-full case is in disk-full.test.ts.
       const log = await AuditLog.open(dir);
       const changes: [boolean, string | undefined][] = [];
       log.onStatusChange((available, reason) => changes.push([available, reason]));
@@ -270,6 +271,37 @@ describe('audit log', () => {
       ]);
       expect((await all()).map((e) => e.event)).toEqual(['before', 'after']);
       expect((await verifyAudit(dir)).ok).toBe(true);
+    });
+  });
+
+  describe('when the head lags behind the chain (a crash between a batch and its head update)', () => {
+    it('verifies, and open brings the head up to date', async () => {
+      let log = await AuditLog.open(dir);
+      const written: AuditEntry[] = [];
+      for (let i = 0; i < 3; i++) written.push(await log.append({ actor: 'a', event: 'e', i }));
+      await log.close();
+      const second = written[1] as AuditEntry;
+      await writeFile(join(dir, 'audit.head'), encodeHead({ seq: 2, hash: second.hash }));
+      expect((await verifyAudit(dir)).ok).toBe(true);
+      log = await AuditLog.open(dir);
+      await log.close();
+      const head = await readHead(dir);
+      expect(head).toEqual({ state: 'ok', head: { seq: 3, hash: written[2]?.hash } });
+    });
+
+    it('names the entry that differs from the one the head recorded, and open refuses', async () => {
+      const log = await AuditLog.open(dir);
+      for (let i = 0; i < 3; i++) await log.append({ actor: 'a', event: 'e', i });
+      await log.close();
+      await writeFile(join(dir, 'audit.head'), encodeHead({ seq: 2, hash: 'f'.repeat(64) }));
+      expect((await verifyAudit(dir)).firstBad).toEqual({
+        segment: 'audit-000001.jsonl',
+        line: 2,
+        seq: 2,
+        problem: 'edited',
+      });
+      await expect(AuditLog.open(dir)).rejects.toMatchObject({ code: 'AUDIT_BROKEN' });
+      expect(await readHead(dir)).toEqual({ state: 'ok', head: { seq: 2, hash: 'f'.repeat(64) } });
     });
   });
 

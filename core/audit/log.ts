@@ -33,6 +33,7 @@ import {
   readTail,
   segmentName,
 } from './store.js';
+import type { Segment } from './store.js';
 
 /** What a caller records: who and what, plus any fields (never the transferred content). */
 export type AuditFields = { actor: string; event: string } & Record<string, unknown>;
@@ -204,6 +205,18 @@ export class AuditLog {
           ? `the audit log in ${dir} ends at seq ${lastSeq} but its head says ${head.seq}: entries were removed from its end; run "cloison audit verify"`
           : `the last entry of the audit log in ${dir} (seq ${lastSeq}) is not the one its head recorded; run "cloison audit verify"`,
       );
+    }
+
+    // The head lags (a crash between a batch and its head update): the entry it names must still be
+    // there, a batch or so before the end; rewriting the head otherwise would erase the evidence.
+    if (lastSeq > head.seq && head.seq > 0) {
+      const found = await hashAt(segments, head.seq, lastSeq - head.seq + 2);
+      if (found !== head.hash) {
+        throw new CloisonError(
+          'AUDIT_BROKEN',
+          `the entry seq ${head.seq} that the head of the audit log in ${dir} recorded is not in the log as recorded; run "cloison audit verify"`,
+        );
+      }
     }
 
     let recovery: Recovery | undefined;
@@ -458,6 +471,27 @@ export class AuditLog {
       }
     }
   }
+}
+
+/** The hash of the entry `seq`, looked for among the last `within` lines of the log only. */
+async function hashAt(
+  segments: Segment[],
+  seq: number,
+  within: number,
+): Promise<string | undefined> {
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const segment = segments[i];
+    if (segment === undefined) continue;
+    const tail = await readTail(segment.path, within);
+    for (const line of tail.lines.reverse()) {
+      const decoded = decodeLine(line);
+      if (decoded.kind === 'unparseable') continue;
+      if (decoded.entry.seq === seq) return decoded.entry.hash;
+      if (decoded.entry.seq < seq) return undefined;
+    }
+    if (tail.lines.length >= within) return undefined;
+  }
+  return undefined;
 }
 
 async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise<void> {
