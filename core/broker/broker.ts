@@ -7,8 +7,14 @@ import type { Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import type { ClipboardItem, Event, Params, Transfer } from '../contract/methods.js';
 import type { AuditLog } from '../audit/index.js';
-import { deliverFiles, removeSources, scanSources, type SourceEntry } from '../files/index.js';
-import { levelHome, type StatePaths } from '../state/paths.js';
+import {
+  deliverFiles,
+  removeSources,
+  scanSources,
+  type Delivered,
+  type SourceEntry,
+} from '../files/index.js';
+import { levelHome, levelStaging, type StatePaths } from '../state/paths.js';
 import type { Session } from '../daemon/dispatch.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, type InspectedFile } from './files.js';
@@ -250,12 +256,28 @@ export class Broker {
     const byPath = new Map(payload.files.map((f) => [f.entry.relPath, f]));
     const total = payload.files.reduce((n, f) => n + f.report.size, 0);
     let lastEmit = 0;
+    // The audit entry is written once every file is staged and synced, before any is visible.
+    const describe = (files: Delivered[]) => {
+      transfer.items = transfer.items.map((item) => {
+        const d = files.find((x) => x.relPath === item.name);
+        return d
+          ? { ...item, deliveredAs: d.deliveredAs, ...(d.renamed ? { renamed: d.renamed } : {}) }
+          : item;
+      });
+    };
+    let audited = false;
     const delivered = await deliverFiles(
       payload.files.map((f) => f.entry),
       {
         sourceHome,
         targetHome,
         targetDir: join(targetHome, 'Incoming', transfer.from),
+        stagingDir: levelStaging(this.deps.paths, transfer.to),
+        beforeVisible: async (planned: Delivered[]) => {
+          describe(planned);
+          await this.audit(transfer, 'transfer.delivered', actor);
+          audited = true;
+        },
         expected: new Map(payload.files.map((f) => [f.entry.relPath, f.report.sha256])),
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
@@ -278,6 +300,7 @@ export class Broker {
         },
       },
     ).catch(async (err: unknown) => {
+      // Audited as delivered, then failed while being made visible: the removal is audited too.
       transfer.status = 'failed';
       transfer.outcome = err instanceof Error ? err.message : String(err);
       await this.audit(transfer, 'transfer.failed', actor, {
@@ -285,18 +308,12 @@ export class Broker {
       });
       throw err;
     });
-    transfer.items = transfer.items.map((item) => {
-      const d = delivered.find((x) => x.relPath === item.name);
-      return d
-        ? { ...item, deliveredAs: d.deliveredAs, ...(d.renamed ? { renamed: d.renamed } : {}) }
-        : item;
-    });
-    try {
-      await this.audit(transfer, 'transfer.delivered', actor);
-    } catch (err) {
-      await delivered.undo();
-      throw err;
-    }
+    const before = transfer.items.map((i) => i.deliveredAs);
+    describe(delivered);
+    // An app of the target level took a planned name between the audit and the link: the file got
+    // a copy number, and the trail says where it really is.
+    if (audited && transfer.items.some((item, i) => item.deliveredAs !== before[i]))
+      await this.audit(transfer, 'transfer.renamed', actor).catch(() => undefined);
     if (payload.move)
       await removeSources(
         payload.files.map((f) => f.entry),

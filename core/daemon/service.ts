@@ -10,7 +10,7 @@ import { CloisonError } from '../contract/errors.js';
 import type { Event, LevelInfo } from '../contract/methods.js';
 import { cleanPartials } from '../files/index.js';
 import { decide, explainResult } from '../policy/index.js';
-import { levelHome, type StatePaths } from '../state/paths.js';
+import { levelHome, levelStaging, type StatePaths } from '../state/paths.js';
 import type { Handlers, Session } from './dispatch.js';
 
 export const VERSION = '0.1.0';
@@ -73,6 +73,11 @@ export class Service {
       const home = levelHome(this.options.paths, level.id);
       await mkdir(home, { recursive: true, mode: 0o700 });
       await cleanPartials(join(home, 'Incoming'));
+      // A delivery cut off between its audit entry and its files becoming visible leaves them
+      // staged: removed, never published after the fact (its entry said what was planned).
+      const staging = levelStaging(this.options.paths, level.id);
+      await mkdir(staging, { recursive: true, mode: 0o700 });
+      await cleanPartials(staging);
     }
   }
 

@@ -70,6 +70,19 @@ export interface DeliverOptions {
   /** Mode of delivered files (default 0640) and created folders (default 0750). */
   fileMode?: number;
   dirMode?: number;
+  /**
+   * A folder of the daemon's own (never a level's), on the same file system as the target home.
+   * When given, temporary files are written there, out of the target level's sight, and only
+   * linked into the target home once every file is staged and `beforeVisible` has returned.
+   */
+  stagingDir?: string;
+  /**
+   * Called once every file is copied and synced, before any becomes visible in the target level:
+   * the broker writes its audit entry here, so nothing is visible before it is audited. Throwing
+   * removes everything staged. `planned` gives the names the files will take; a name that the
+   * target level takes in the meantime gets a copy number, which the returned Delivery reports.
+   */
+  beforeVisible?: (planned: Delivered[]) => Promise<void>;
   /** Owner of what is created, when the daemon runs as root and the target level has its own account. */
   owner?: { uid: number; gid: number };
 }
@@ -99,12 +112,19 @@ export async function deliverFiles(
   }
   const run = new Run(options, targetHome, below.split(path.sep), entries);
   try {
-    const delivered: Delivered[] = [];
     await run.openTarget();
+    // Stage every file first (copied, checked, synced), then let the caller act (the audit),
+    // then make them visible: a request is visible whole, and only once it was audited.
+    const staged: Staged[] = [];
     for (const entry of entries) {
       options.signal?.throwIfAborted();
+      staged.push(await run.stage(entry).catch((e: unknown) => explained(e, entry, options)));
+    }
+    await options.beforeVisible?.(staged.map((one) => one.planned));
+    const delivered: Delivered[] = [];
+    for (const one of staged) {
       delivered.push(
-        await run.deliverOne(entry).catch((e: unknown) => explained(e, entry, options)),
+        await run.publish(one).catch((e: unknown) => explained(e, one.entry, options)),
       );
     }
     await run.close();
@@ -121,6 +141,24 @@ export async function deliverFiles(
   }
 }
 
+function copyNote(parts: string[], wanted: string, name: string): string {
+  return `${shown([...parts, wanted].join('/'))} already exists, so it was delivered as ${shown(name)}.`;
+}
+
+/** A file copied and synced under a temporary name, waiting to be given its final name. */
+interface Staged {
+  entry: SourceEntry;
+  planned: Delivered;
+  temp: string;
+  stat: Stats;
+  /** Its folder, from the target home. */
+  parts: string[];
+  wanted: string;
+  /** The name planned for it (wanted, or a copy number if wanted was taken when it was staged). */
+  name: string;
+  notes: string[];
+}
+
 /** Something this delivery created, named from the target home, with the identity it had. */
 interface Created {
   kind: 'file' | 'folder';
@@ -135,6 +173,12 @@ class Run {
   private readonly folders = new Map<string, string>();
   private readonly buffer = Buffer.alloc(CHUNK);
   private target: FileHandle | undefined;
+  /** The daemon's staging folder, when the caller gave one. */
+  private staging: FileHandle | undefined;
+  /** Temporary files not yet linked into place, removed on failure (dir: target folder parts). */
+  private readonly temps: { dir: string[] | undefined; temp: string }[] = [];
+  /** Names (from the target home) already given to files staged by this run. */
+  private readonly planned = new Set<string>();
   private done = 0;
   private readonly total: number;
 
@@ -180,38 +224,109 @@ class Run {
       throw e;
     }
     this.target = dir;
+    if (this.options.stagingDir !== undefined) {
+      this.staging = await openTrustedDir(this.options.stagingDir);
+    }
   }
 
   async close(): Promise<void> {
-    await closeAll([this.target]);
+    await this.removeTemps();
+    await closeAll([this.target, this.staging]);
     this.target = undefined;
+    this.staging = undefined;
   }
 
-  async deliverOne(entry: SourceEntry): Promise<Delivered> {
+  /** Removes temporary files that were staged but not published (a failure in between). */
+  private async removeTemps(): Promise<void> {
+    for (const { dir, temp } of this.temps.splice(0)) {
+      if (dir === undefined) {
+        if (this.staging) await fs.unlink(at(this.staging, temp)).catch(() => undefined);
+        continue;
+      }
+      const folder = await this.walkFromTarget(dir.slice(this.targetParts.length)).catch(() => undefined);
+      if (folder === undefined) continue;
+      await fs.unlink(at(folder, temp)).catch(() => undefined);
+      if (folder !== this.target) await folder.close();
+    }
+  }
+
+  /**
+   * Copies one file into a temporary file (in the staging folder when there is one, else hidden in
+   * its target folder), creating its target folders, and plans its final name.
+   */
+  async stage(entry: SourceEntry): Promise<Staged> {
     const notes: string[] = entry.renamed === undefined ? [] : [entry.renamed];
     const { dir, parts } = await this.openFolders(entry, notes);
     try {
       const wanted = entry.deliverPath[entry.deliverPath.length - 1]!;
-      const copied = await this.copyToTemp(entry, dir);
-      const finalName = await this.linkNoReplace(dir, copied.temp, wanted, parts, copied.stat);
-      if (finalName !== wanted) {
-        notes.push(
-          `${shown([...parts, wanted].join('/'))} already exists, so it was delivered as ${shown(finalName)}.`,
-        );
-      }
-      const d: Delivered = {
+      const copied = await this.copyToTemp(entry, this.staging ?? dir);
+      this.temps.push({ dir: this.staging ? undefined : parts, temp: copied.temp });
+      const name = await this.freeName(dir, wanted, parts);
+      this.planned.add([...parts, name].join('/'));
+      const planned: Delivered = {
         relPath: entry.relPath,
-        deliveredAs: [...parts, finalName].join('/'),
+        deliveredAs: [...parts, name].join('/'),
         size: copied.size,
         sha256: copied.sha256,
         deliveredSize: copied.deliveredSize,
         deliveredSha256: copied.deliveredSha256,
       };
+      const plannedNotes = [...notes];
+      if (name !== wanted) plannedNotes.push(copyNote(parts, wanted, name));
+      if (plannedNotes.length > 0) planned.renamed = plannedNotes.join(' ');
+      return { entry, planned, temp: copied.temp, stat: copied.stat, parts, wanted, name, notes };
+    } finally {
+      if (dir !== this.target) await dir.close();
+    }
+  }
+
+  /** Gives a staged file its final name in the target level: from here on, it is visible. */
+  async publish(one: Staged): Promise<Delivered> {
+    const dir = await this.walkFromTarget(one.parts.slice(this.targetParts.length));
+    try {
+      const finalName = await this.linkNoReplace(dir, one.temp, one.name, one.parts, one.stat);
+      const i = this.temps.findIndex((t) => t.temp === one.temp);
+      if (i >= 0) this.temps.splice(i, 1);
+      const notes = [...one.notes];
+      if (finalName !== one.wanted) notes.push(copyNote(one.parts, one.wanted, finalName));
+      const d: Delivered = { ...one.planned, deliveredAs: [...one.parts, finalName].join('/') };
       if (notes.length > 0) d.renamed = notes.join(' ');
       return d;
     } finally {
       if (dir !== this.target) await dir.close();
     }
+  }
+
+  /** The first of `wanted`, `wanted (1)`… that nothing in `dir` uses now nor this run planned. */
+  private async freeName(dir: FileHandle, wanted: string, parts: string[]): Promise<string> {
+    for (let n = 0; n <= MAX_COPY_NUMBER; n++) {
+      const name = withCopyNumber(wanted, n);
+      if (this.planned.has([...parts, name].join('/'))) continue;
+      if ((await lstatAt(dir, name)) === undefined) return name;
+    }
+    throw new CloisonError(
+      'BAD_PATH',
+      `${shown([...parts, wanted].join('/'))} and ${MAX_COPY_NUMBER} numbered copies already exist in the target level: make room, then send again.`,
+    );
+  }
+
+  /** Re-opens a folder below `Incoming/<source>` that this run created, never following links. */
+  private async walkFromTarget(parts: string[]): Promise<FileHandle> {
+    let dir = this.target!;
+    try {
+      for (const name of parts) {
+        const next = await openDirAt(dir, name);
+        if (dir !== this.target) await dir.close();
+        dir = next;
+      }
+    } catch {
+      if (dir !== this.target) await dir.close();
+      throw new CloisonError(
+        'BAD_PATH',
+        `The folder ${shown([...this.targetParts, ...parts].join('/'))} was replaced by something else in the target level while files were being delivered into it.`,
+      );
+    }
+    return dir;
   }
 
   /**
@@ -401,7 +516,7 @@ class Run {
       for (let n = 0; n <= MAX_COPY_NUMBER; n++) {
         const name = withCopyNumber(wanted, n);
         try {
-          await fs.link(at(dir, temp), at(dir, name));
+          await fs.link(at(this.staging ?? dir, temp), at(dir, name));
         } catch (e) {
           if (errno(e) === 'EEXIST') continue;
           throw e;
@@ -414,7 +529,7 @@ class Run {
         `${shown([...parts, wanted].join('/'))} and ${MAX_COPY_NUMBER} numbered copies already exist in the target level: make room, then send again.`,
       );
     } finally {
-      await fs.unlink(at(dir, temp)).catch(() => undefined);
+      await fs.unlink(at(this.staging ?? dir, temp)).catch(() => undefined);
       await dir.sync();
     }
   }

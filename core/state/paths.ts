@@ -38,3 +38,12 @@ export function statePaths(root: string): StatePaths {
 export function levelHome(paths: StatePaths, levelId: string): string {
   return join(paths.levels, levelId, 'home');
 }
+
+/**
+ * Where the daemon stages a delivery to a level: beside its home (same file system, so a staged
+ * file is linked into place, never copied twice) but outside it, so no app of the level sees a file
+ * before its audit entry is written.
+ */
+export function levelStaging(paths: StatePaths, levelId: string): string {
+  return join(paths.levels, levelId, 'staging');
+}

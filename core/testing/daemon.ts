@@ -3,12 +3,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DaemonClient } from '../client/client.js';
 import { levelHome, statePaths, type StatePaths } from '../state/paths.js';
 
-export const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository root, from core/testing/ or from its build in dist/core/testing/. */
+export const root = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+})();
 export const cloisondJs = join(root, 'dist/core/daemon/cloisond.js');
 export const cloisonJs = join(root, 'dist/core/cli/cloison.js');
 export const defaultConfigYaml = join(root, 'assets/default-config.yaml');
@@ -54,7 +60,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
   const configFile = join(etc, 'config.yaml');
   await writeFile(
     configFile,
-    options.config ?? (await import('node:fs')).readFileSync(defaultConfigYaml, 'utf8'),
+    options.config ?? readFileSync(defaultConfigYaml, 'utf8'),
   );
   for (const [name, text] of Object.entries(options.rulesD ?? {}))
     await writeFile(join(etc, 'rules.d', name), text);
