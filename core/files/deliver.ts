@@ -243,7 +243,9 @@ class Run {
         if (this.staging) await fs.unlink(at(this.staging, temp)).catch(() => undefined);
         continue;
       }
-      const folder = await this.walkFromTarget(dir.slice(this.targetParts.length)).catch(() => undefined);
+      const folder = await this.walkFromTarget(dir.slice(this.targetParts.length)).catch(
+        () => undefined,
+      );
       if (folder === undefined) continue;
       await fs.unlink(at(folder, temp)).catch(() => undefined);
       if (folder !== this.target) await folder.close();

@@ -58,10 +58,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
   const etc = join(dir, 'etc');
   await mkdir(join(etc, 'rules.d'), { recursive: true });
   const configFile = join(etc, 'config.yaml');
-  await writeFile(
-    configFile,
-    options.config ?? readFileSync(defaultConfigYaml, 'utf8'),
-  );
+  await writeFile(configFile, options.config ?? readFileSync(defaultConfigYaml, 'utf8'));
   for (const [name, text] of Object.entries(options.rulesD ?? {}))
     await writeFile(join(etc, 'rules.d', name), text);
   const paths = statePaths(state);
