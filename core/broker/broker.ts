@@ -1,6 +1,7 @@
 // The broker: runs each transfer as named steps — read, inspect, decide, confirm, sanitise,
 // deliver, audit — and holds transfers waiting for a user or an administrator. It sits between
 // levels: nothing crosses except through here, and nothing is visible before its audit entry is.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import type { Level } from '../contract/config.js';
@@ -14,13 +15,14 @@ import {
   type Delivered,
   type SourceEntry,
 } from '../files/index.js';
-import { levelHome, levelStaging, type StatePaths } from '../state/paths.js';
+import { levelHome, levelStaging, type LevelWhere, type StatePaths } from '../state/paths.js';
 import type { Session } from '../daemon/dispatch.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, type InspectedFile } from './files.js';
 import { sanitiseBytes } from './sanitise.js';
 import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
 import { TransferStore, type Held } from './store.js';
+import type { Levels } from '../levels/levels.js';
 
 type Payload =
   | { kind: 'clipboard'; items: ClipboardItem[] }
@@ -32,6 +34,8 @@ export interface BrokerDeps {
   paths: StatePaths;
   /** Pushes an event to subscribed sessions; `requester` limits it to one session when set. */
   emit: (event: Event, only?: { session?: string; role?: 'user' | 'admin' }) => void;
+  /** The levels' clipboards (through their displays) and accounts; absent in unit tests. */
+  levels?: Pick<Levels, 'readClipboard' | 'deliverClipboard'>;
 }
 
 /** Who did it, as the audit log records it: what the peer said, and the session it came on. */
@@ -47,9 +51,9 @@ export class Broker {
   async sendClipboard(params: Params<'clipboard.send'>, session: Session): Promise<Transfer> {
     const { config } = this.deps.config();
     const { from, to } = resolveLevels(config, params.from, params.to);
+    const content = params.items ?? (await this.readSourceClipboard(from));
     const inspected = [];
-    for (const item of params.items)
-      inspected.push(await inspectClipboardItem(item, config, from, to));
+    for (const item of content) inspected.push(await inspectClipboardItem(item, config, from, to));
     const transfer = this.newTransfer(
       'clipboard',
       from,
@@ -71,10 +75,23 @@ export class Broker {
     return this.route(transfer, session, { kind: 'clipboard', items });
   }
 
+  /** The source level's clipboard, read from its display: what the user copied there. */
+  private async readSourceClipboard(from: Level): Promise<ClipboardItem[]> {
+    if (!this.deps.levels) {
+      throw new CloisonError(
+        'LEVEL_NOT_RUNNING',
+        'This broker has no level displays to read from.',
+      );
+    }
+    const max = this.deps.config().config.broker.sanitiserMaxBytes;
+    const read = await this.deps.levels.readClipboard(from.id, max);
+    return read.map((item) => ({ type: item.type, data: item.bytes.toString('base64') }));
+  }
+
   async sendFiles(params: Params<'files.send'>, session: Session): Promise<Transfer> {
     const { config } = this.deps.config();
     const { from, to } = resolveLevels(config, params.from, params.to);
-    const home = levelHome(this.deps.paths, from.id);
+    const home = levelHome(this.deps.paths, from);
     // Every entry checked before anything is read for content or written anywhere.
     const entries = await scanSources(home, params.paths);
     if (entries.length === 0) throw new CloisonError('BAD_PATH', 'The paths name no file to send.');
@@ -236,6 +253,7 @@ export class Broker {
     if (payload.kind === 'clipboard') {
       await this.audit(transfer, 'transfer.delivered', actor);
       transfer.clipboard = payload.items;
+      await this.intoTargetClipboard(transfer, payload.items);
     } else {
       const delivered = await this.deliverFiles(transfer, payload, actor);
       if (!delivered) return transfer;
@@ -245,14 +263,33 @@ export class Broker {
     return transfer;
   }
 
+  /**
+   * A running target level gets the delivered content on its own clipboard (its display's), the
+   * text if there is one, else the first item. Audited already: a failure here is reported in the
+   * transfer, and the caller still has the content.
+   */
+  private async intoTargetClipboard(transfer: Transfer, items: ClipboardItem[]): Promise<void> {
+    const item = items.find((i) => i.type.startsWith('text/')) ?? items[0];
+    if (!this.deps.levels || !item) return;
+    try {
+      const written = await this.deps.levels.deliverClipboard(transfer.to, {
+        type: item.type,
+        bytes: Buffer.from(item.data, 'base64'),
+      });
+      transfer.outcome = `${transfer.outcome ?? 'delivered'}${written ? `; on the clipboard of ${transfer.to}` : `; ${transfer.to} is not running, so nothing was put on its clipboard`}`;
+    } catch (err) {
+      transfer.outcome = `${transfer.outcome ?? 'delivered'}; writing the clipboard of ${transfer.to} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
   private async deliverFiles(
     transfer: Transfer,
     payload: Extract<Payload, { kind: 'file' }>,
     actor: string,
   ): Promise<boolean> {
     const { config } = this.deps.config();
-    const sourceHome = levelHome(this.deps.paths, transfer.from);
-    const targetHome = levelHome(this.deps.paths, transfer.to);
+    const sourceHome = levelHome(this.deps.paths, this.where(transfer.from));
+    const targetHome = levelHome(this.deps.paths, this.where(transfer.to));
     const byPath = new Map(payload.files.map((f) => [f.entry.relPath, f]));
     const total = payload.files.reduce((n, f) => n + f.report.size, 0);
     let lastEmit = 0;
@@ -266,13 +303,18 @@ export class Broker {
       });
     };
     let audited = false;
+    // Delivered files belong to whoever owns the target home: the level's account when the daemon
+    // runs as root (it gave the home to that account), else the daemon's own.
+    const home = await stat(targetHome);
+    const owner = home.uid !== process.getuid?.() ? { uid: home.uid, gid: home.gid } : undefined;
     const delivered = await deliverFiles(
       payload.files.map((f) => f.entry),
       {
         sourceHome,
         targetHome,
         targetDir: join(targetHome, 'Incoming', transfer.from),
-        stagingDir: levelStaging(this.deps.paths, transfer.to),
+        stagingDir: levelStaging(this.deps.paths, this.where(transfer.to)),
+        ...(owner ? { owner } : {}),
         beforeVisible: async (planned: Delivered[]) => {
           describe(planned);
           await this.audit(transfer, 'transfer.delivered', actor);
@@ -342,6 +384,11 @@ export class Broker {
     extra: Record<string, unknown> = {},
   ) {
     await this.deps.audit.append(auditRecord(transfer, event, actor, extra));
+  }
+
+  /** Where a level's folders are, by the configuration in force (a held transfer names ids). */
+  private where(id: string): LevelWhere {
+    return this.deps.config().config.levels.find((l) => l.id === id) ?? { id };
   }
 
   private ownedBy(id: string, session: Session): Held<Payload> {

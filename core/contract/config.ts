@@ -45,6 +45,16 @@ export const Level = z.strictObject({
   network: z.enum(['none', 'host']).default('none'),
   ephemeral: z.boolean().default(false),
   apps: z.array(App).default([]),
+  /** Stop the level (display included) when its last app exits, rather than on request only. */
+  stopWithLastApp: z.boolean().default(false),
+  /**
+   * The unprivileged account its compartments run as when the daemon runs as root (a system
+   * install gives each level its own); default `broker.compartments.account`.
+   */
+  account: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'an account name')
+    .optional(),
 });
 
 export const TransferKind = z.enum(['clipboard', 'file']);
@@ -88,6 +98,28 @@ export const BrokerSettings = z.strictObject({
     .default(64 * 1024 * 1024),
   /** Images: largest decoded size in pixels (decompression bombs are refused). */
   imageMaxPixels: z.int().positive().default(50_000_000),
+  compartments: z
+    .strictObject({
+      /** The account compartments run as when the daemon is root and a level names none. */
+      account: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'an account name')
+        .default('nobody'),
+      /** Size of each level's display. */
+      displayWidth: z.int().min(320).max(7680).default(1280),
+      displayHeight: z.int().min(200).max(4320).default(800),
+      /** Seconds after a delivery into a level's clipboard before it is wiped (0: never). */
+      clipboardWipeSeconds: z.int().min(0).max(86_400).default(120),
+      /** Lines of each level's log kept in memory (apps' output, exits, display servers). */
+      logLines: z.int().min(10).max(100_000).default(2000),
+    })
+    .default({
+      account: 'nobody',
+      displayWidth: 1280,
+      displayHeight: 800,
+      clipboardWipeSeconds: 120,
+      logLines: 2000,
+    }),
   audit: z
     .strictObject({
       /** A segment of the audit log is closed and a new one started beyond this size. */

@@ -120,6 +120,46 @@ export const VerifyReport = z.object({
 });
 export type VerifyReport = z.infer<typeof VerifyReport>;
 
+/** One launch of an app in its level's compartment. */
+export const AppProcess = z.object({
+  id: z.string(),
+  level: Id,
+  /** The configured app; absent for an administrator's `cloison run`. */
+  app: Id.optional(),
+  argv: z.array(z.string()),
+  /** The sandbox as the host sees it. */
+  pid: z.int(),
+  state: z.enum(['running', 'exited', 'stopped']),
+  startedAt: Timestamp,
+  endedAt: Timestamp.optional(),
+  exitCode: z.int().optional(),
+  launchedBy: z.string(),
+});
+export type AppProcess = z.infer<typeof AppProcess>;
+
+export const LevelState = z.object({
+  level: Id,
+  running: z.boolean(),
+  startedAt: Timestamp.optional(),
+  /** The level's remote display (VNC over a Unix socket), for the shell. */
+  display: z.object({ vncSocket: z.string(), width: z.int(), height: z.int() }).optional(),
+  apps: z.array(AppProcess),
+});
+export type LevelState = z.infer<typeof LevelState>;
+
+const LevelRef = z.strictObject({ level: Id });
+/** An argv as given: run as is, never through a shell; no NUL (it would cut the argument). */
+const Argv = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((a) => !a.includes('\0'), 'no NUL character'),
+  )
+  .min(1)
+  .max(256);
+
 const Empty = z.strictObject({});
 const TransferRef = z.strictObject({ id: z.string().min(1).max(64) });
 const Justification = z.string().max(1000).optional();
@@ -151,7 +191,8 @@ export const methods = {
     z.strictObject({
       from: Id,
       to: Id,
-      items: z.array(ClipboardItem).min(1).max(16),
+      /** The content; absent: the broker reads the source level's clipboard from its display. */
+      items: z.array(ClipboardItem).min(1).max(16).optional(),
       justification: Justification,
     }),
     Transfer,
@@ -168,6 +209,29 @@ export const methods = {
     }),
     Transfer,
   ),
+  'levels.start': method(['user', 'admin'], LevelRef, LevelState),
+  'levels.stop': method(['user', 'admin'], LevelRef, LevelState),
+  'levels.status': method(
+    ['user', 'admin'],
+    z.strictObject({ level: Id.optional() }),
+    z.object({ levels: z.array(LevelState) }),
+  ),
+  /** The level's log holds its apps' output: the user's, not the administrator's, to read. */
+  'levels.log': method(
+    ['user'],
+    z.strictObject({ level: Id, count: z.int().min(1).max(100_000).default(100) }),
+    z.object({
+      lines: z.array(z.object({ time: Timestamp, source: z.string(), text: z.string() })),
+    }),
+  ),
+  'apps.launch': method(['user'], z.strictObject({ level: Id, app: Id }), AppProcess),
+  'apps.stop': method(
+    ['user', 'admin'],
+    z.strictObject({ level: Id, id: z.string().min(1).max(64) }),
+    AppProcess,
+  ),
+  /** Any command in a level's compartment: administrators only (`cloison run`). */
+  'compartments.run': method(['admin'], z.strictObject({ level: Id, argv: Argv }), AppProcess),
   'transfers.list': method(['user'], Empty, z.object({ transfers: z.array(Transfer) })),
   'transfers.get': method(['user'], TransferRef, Transfer),
   'transfers.confirm': method(['user'], TransferRef, Transfer),
@@ -240,6 +304,7 @@ export const Event = z.discriminatedUnion('type', [
     bytesDone: z.int(),
     bytesTotal: z.int(),
   }),
+  z.object({ type: z.literal('level.updated'), level: LevelState }),
   z.object({ type: z.literal('config.reloaded'), digest: Sha256 }),
   z.object({ type: z.literal('config.refused'), errors: z.array(z.string()) }),
   z.object({

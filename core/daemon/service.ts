@@ -2,15 +2,14 @@
 // the sessions and their subscriptions. Every handler receives params the contract already
 // validated; this is where each method meets the code that does it.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
 import { actorOf, Broker } from '../broker/broker.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
 import { CloisonError } from '../contract/errors.js';
 import type { Event, LevelInfo } from '../contract/methods.js';
-import { cleanPartials } from '../files/index.js';
+import { Levels } from '../levels/levels.js';
 import { decide, explainResult } from '../policy/index.js';
-import { levelHome, levelStaging, type StatePaths } from '../state/paths.js';
+import type { StatePaths } from '../state/paths.js';
 import type { Handlers, Session } from './dispatch.js';
 
 export const VERSION = '0.1.0';
@@ -27,6 +26,7 @@ export class Service {
   private loadedAt = new Date();
   readonly sessions = new Set<Session>();
   readonly broker: Broker;
+  readonly levels: Levels;
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -34,11 +34,22 @@ export class Service {
     loaded: LoadedConfig,
   ) {
     this.loaded = loaded;
+    this.levels = new Levels({
+      paths: options.paths,
+      configFile: options.configFile,
+      config: () => this.loaded.config,
+      audit: async (fields) => {
+        await audit.append({ actor: 'cloisond', event: 'level', ...fields });
+      },
+      changed: (level) => this.emit({ type: 'level.updated', level }),
+      log: options.log,
+    });
     this.broker = new Broker({
       config: () => this.loaded,
       audit,
       paths: options.paths,
       emit: (event, only) => this.emit(event, only),
+      levels: this.levels,
     });
   }
 
@@ -53,7 +64,7 @@ export class Service {
       segmentBytes: loaded.config.broker.audit.segmentBytes,
     });
     const service = new Service(options, audit, loaded);
-    await service.prepareLevels();
+    await service.levels.prepare(true);
     await audit.append({
       actor: 'cloisond',
       event: 'daemon.started',
@@ -65,20 +76,6 @@ export class Service {
       service.emit({ type: 'audit.status', available, ...(reason ? { reason } : {}) });
     });
     return service;
-  }
-
-  /** Level homes exist, private; leftovers of a crashed delivery are removed, never delivered. */
-  private async prepareLevels(): Promise<void> {
-    for (const level of this.loaded.config.levels) {
-      const home = levelHome(this.options.paths, level.id);
-      await mkdir(home, { recursive: true, mode: 0o700 });
-      await cleanPartials(join(home, 'Incoming'));
-      // A delivery cut off between its audit entry and its files becoming visible leaves them
-      // staged: removed, never published after the fact (its entry said what was planned).
-      const staging = levelStaging(this.options.paths, level.id);
-      await mkdir(staging, { recursive: true, mode: 0o700 });
-      await cleanPartials(staging);
-    }
   }
 
   /** Re-reads the configuration. An invalid one is refused whole and audited; the old one stays. */
@@ -113,7 +110,7 @@ export class Service {
     });
     this.loaded = next;
     this.loadedAt = new Date();
-    await this.prepareLevels();
+    await this.levels.prepare(false);
     this.emit({ type: 'config.reloaded', digest: next.digest });
     return {
       digest: next.digest,
@@ -138,6 +135,7 @@ export class Service {
 
   async stop(): Promise<void> {
     this.broker.close();
+    await this.levels.stopAll('cloisond (stopping)');
     await this.audit
       .append({ actor: 'cloisond', event: 'daemon.stopped', pid: process.pid })
       .catch(() => {});
@@ -166,6 +164,20 @@ export class Service {
         },
       }),
       'levels.list': () => ({ levels: this.loaded.config.levels.map(levelInfo) }),
+      'levels.start': async (params, session) =>
+        (await this.levels.start(params.level, actorOf(session))).state(),
+      'levels.stop': (params, session) => this.levels.stop(params.level, actorOf(session)),
+      'levels.status': (params) => ({ levels: this.levels.status(params.level) }),
+      'levels.log': (params) => {
+        this.levels.level(params.level);
+        return { lines: this.levels.runtime(params.level)?.log.tail(params.count) ?? [] };
+      },
+      'apps.launch': (params, session) =>
+        this.levels.launchApp(params.level, params.app, actorOf(session)),
+      'apps.stop': (params, session) =>
+        this.levels.stopApp(params.level, params.id, actorOf(session)),
+      'compartments.run': (params, session) =>
+        this.levels.run(params.level, params.argv, actorOf(session)),
       'clipboard.send': (params, session) => this.broker.sendClipboard(params, session),
       'files.send': (params, session) => this.broker.sendFiles(params, session),
       'transfers.list': (_params, session) => ({ transfers: this.broker.list(session) }),

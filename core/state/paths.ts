@@ -1,5 +1,6 @@
 // Where the daemon keeps its state: the sockets, the audit log, the level homes and the lock.
 // One state folder = one daemon; a system install points it at /var/lib/cloison.
+import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -12,6 +13,11 @@ export interface StatePaths {
   audit: string;
   levels: string;
   lock: string;
+  /**
+   * Memory-backed folder for ephemeral levels (their home, staging and display), private to the
+   * daemon's account and to this state folder; gone at reboot, wiped when the level stops.
+   */
+  memory: string;
 }
 
 /** `$CLOISON_STATE`, else `$XDG_STATE_HOME/cloison`, else `~/.local/state/cloison`. */
@@ -31,19 +37,39 @@ export function statePaths(root: string): StatePaths {
     audit: join(root, 'audit'),
     levels: join(root, 'levels'),
     lock: join(root, 'cloisond.lock'),
+    memory: join(
+      '/dev/shm',
+      `cloison-${process.getuid?.() ?? 0}`,
+      createHash('sha256').update(root).digest('hex').slice(0, 16),
+    ),
   };
 }
 
-/** A level's home: bound read-write into its compartment, the source and target of file transfers. */
-export function levelHome(paths: StatePaths, levelId: string): string {
-  return join(paths.levels, levelId, 'home');
-}
+/** The level fields that decide where its folders are. */
+export type LevelWhere = { id: string; ephemeral?: boolean };
 
 /**
- * Where the daemon stages a delivery to a level: beside its home (same file system, so a staged
- * file is linked into place, never copied twice) but outside it, so no app of the level sees a file
- * before its audit entry is written.
+ * A level's folders. `dir` holds them all: on disk under `levels/<id>`, or in memory for an
+ * ephemeral level. `home` is bound read-write into its compartments and is the source and target
+ * of file transfers; `staging` is beside it (same file system, outside the level's sight) for
+ * deliveries not yet audited; `x11` and `vnc` hold its display's sockets.
  */
-export function levelStaging(paths: StatePaths, levelId: string): string {
-  return join(paths.levels, levelId, 'staging');
+export function levelPlaces(paths: StatePaths, level: LevelWhere) {
+  const dir = join(level.ephemeral ? paths.memory : paths.levels, level.id);
+  return {
+    dir,
+    home: join(dir, 'home'),
+    staging: join(dir, 'staging'),
+    x11: join(dir, 'x11'),
+    vnc: join(dir, 'vnc'),
+  };
+}
+export type LevelPlaces = ReturnType<typeof levelPlaces>;
+
+export function levelHome(paths: StatePaths, level: LevelWhere): string {
+  return levelPlaces(paths, level).home;
+}
+
+export function levelStaging(paths: StatePaths, level: LevelWhere): string {
+  return levelPlaces(paths, level).staging;
 }

@@ -1,13 +1,13 @@
 // Test harness: a real cloisond process on a private state folder, the real CLI, real clients.
 // Not shipped; the daemon and the CLI come from dist/, which the Vitest global setup builds.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DaemonClient } from '../client/client.js';
-import { levelHome, statePaths, type StatePaths } from '../state/paths.js';
+import { levelHome, statePaths, type LevelWhere, type StatePaths } from '../state/paths.js';
 
 /** The repository root, from core/testing/ or from its build in dist/core/testing/. */
 export const root = (() => {
@@ -33,7 +33,7 @@ export interface TestDaemon {
   configFile: string;
   process: ChildProcess;
   log: () => string;
-  home(level: string): string;
+  home(level: string | LevelWhere): string;
   cli(args: string[], options?: { stdin?: string | Buffer; actor?: string }): Promise<CliResult>;
   client(role: 'user' | 'admin', actor?: string): Promise<DaemonClient>;
   /** Starts the daemon again on the same state folder (after stop or kill). */
@@ -54,6 +54,9 @@ export interface DaemonOptions {
 
 export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaemon> {
   const dir = await mkdtemp(join(tmpdir(), 'cloison-test-'));
+  // As root, the daemon runs compartments as an unprivileged account, which must pass through the
+  // folders above the state folder (as it would through /var/lib).
+  await chmod(dir, 0o711);
   const state = join(dir, 'state');
   const etc = join(dir, 'etc');
   await mkdir(join(etc, 'rules.d'), { recursive: true });
@@ -101,7 +104,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
       return child;
     },
     log: () => logText,
-    home: (level) => levelHome(paths, level),
+    home: (level) => levelHome(paths, typeof level === 'string' ? { id: level } : level),
     cli: (args, opts = {}) =>
       runCli(['--state', state, '--actor', opts.actor ?? 'alice', ...args], opts.stdin),
     async client(role, actor = role === 'user' ? 'alice' : 'bob-admin') {

@@ -1,0 +1,304 @@
+// The daemon's levels at run time: their folders (made and owned as the compartments need them,
+// ephemeral ones in memory), which of them run, and the start, stop and launch calls the API serves.
+import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Config, Level } from '../contract/config.js';
+import { CloisonError } from '../contract/errors.js';
+import type { AppProcess, LevelState } from '../contract/methods.js';
+import { compartmentAccount } from '../compartment/account.js';
+import { SYSTEM_FOLDERS } from '../compartment/sandbox.js';
+import type { Account } from '../compartment/spawn.js';
+import type { SelectionItem } from '../display/clipboard.js';
+import { cleanPartials } from '../files/index.js';
+import { levelPlaces, type StatePaths } from '../state/paths.js';
+import { LevelRuntime } from './runtime.js';
+
+export interface LevelsOptions {
+  paths: StatePaths;
+  configFile: string;
+  config: () => Config;
+  audit: (fields: Record<string, unknown>) => Promise<void>;
+  changed: (state: LevelState) => void;
+  log: (line: string) => void;
+}
+
+export class Levels {
+  private readonly running = new Map<string, LevelRuntime>();
+  private readonly starting = new Map<string, Promise<LevelRuntime>>();
+
+  constructor(private readonly options: LevelsOptions) {}
+
+  /**
+   * Makes every level's folders. At daemon start (`fresh`), an ephemeral level's folder is wiped:
+   * none runs yet, and what an earlier run left in memory is not carried over.
+   */
+  async prepare(fresh: boolean): Promise<void> {
+    for (const level of this.options.config().levels) {
+      const places = levelPlaces(this.options.paths, level);
+      if (level.ephemeral) {
+        await this.memoryRoot();
+        if (fresh && !this.running.has(level.id))
+          await rm(places.dir, { recursive: true, force: true });
+      }
+      await mkdir(places.dir, { recursive: true, mode: 0o700 });
+      await mkdir(places.home, { recursive: true, mode: 0o700 });
+      await cleanPartials(join(places.home, 'Incoming'));
+      // A delivery cut off between its audit entry and its files becoming visible leaves them
+      // staged: removed, never published after the fact (its entry said what was planned).
+      await mkdir(places.staging, { recursive: true, mode: 0o700 });
+      await cleanPartials(places.staging);
+      const account = await this.accountOf(level).catch(() => undefined);
+      // The level's account owns its home (file permissions separate homes outside the sandbox).
+      if (account) {
+        try {
+          await chown(places.home, account.uid, account.gid);
+        } catch (err) {
+          // Root of a user namespace that does not map the account (a test's unshare): the home
+          // stays the daemon's, and this level's compartments cannot start until it is mapped.
+          if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+          this.options.log(`level ${level.id}: account ${account.name} is not mapped here`);
+          continue;
+        }
+        await this.reachable(places.dir, level);
+      }
+    }
+  }
+
+  /** The account a level's compartments run as, when the daemon is root; else undefined. */
+  async accountOf(level: Level): Promise<Account | undefined> {
+    return compartmentAccount(level.account ?? this.options.config().broker.compartments.account);
+  }
+
+  level(id: string): Level {
+    const level = this.options.config().levels.find((l) => l.id === id);
+    if (!level) {
+      const known = this.options
+        .config()
+        .levels.map((l) => l.id)
+        .join(', ');
+      throw new CloisonError('NO_SUCH_LEVEL', `There is no level "${id}"; levels are: ${known}.`, {
+        level: id,
+      });
+    }
+    return level;
+  }
+
+  runtime(id: string): LevelRuntime | undefined {
+    return this.running.get(id);
+  }
+
+  /** Starts the level if it is not running (concurrent calls share one start). */
+  async start(id: string, actor: string): Promise<LevelRuntime> {
+    const level = this.level(id);
+    const running = this.running.get(id);
+    if (running) return running;
+    const pending = this.starting.get(id);
+    if (pending) return pending;
+    const start = this.startNow(level, actor).finally(() => this.starting.delete(id));
+    this.starting.set(id, start);
+    return start;
+  }
+
+  async stop(id: string, actor: string): Promise<LevelState> {
+    const level = this.level(id);
+    await this.starting.get(id)?.catch(() => undefined);
+    const runtime = this.running.get(id);
+    if (!runtime) return { level: id, running: false, apps: [] };
+    this.running.delete(id);
+    await runtime.stop();
+    let wiped = false;
+    if (level.ephemeral) {
+      // An ephemeral level loses its home when it stops.
+      const places = levelPlaces(this.options.paths, level);
+      await rm(places.dir, { recursive: true, force: true });
+      wiped = true;
+      await this.prepare(false);
+    }
+    await this.options
+      .audit({ actor, event: 'level.stopped', level: id, ...(wiped ? { homeWiped: true } : {}) })
+      .catch(() => undefined);
+    const state = { ...runtime.state(), running: false, apps: runtime.state().apps };
+    this.options.changed({ level: id, running: false, apps: [] });
+    return state;
+  }
+
+  async stopAll(actor: string): Promise<void> {
+    await Promise.all([...this.running.keys()].map((id) => this.stop(id, actor).catch(() => {})));
+  }
+
+  status(id?: string): LevelState[] {
+    const levels = id === undefined ? this.options.config().levels : [this.level(id)];
+    return levels.map(
+      (l) => this.running.get(l.id)?.state() ?? { level: l.id, running: false, apps: [] },
+    );
+  }
+
+  /** Launches a configured native app, starting its level first if needed. */
+  async launchApp(levelId: string, appId: string, actor: string): Promise<AppProcess> {
+    const level = this.level(levelId);
+    const app = level.apps.find((a) => a.id === appId);
+    if (!app) {
+      const known = level.apps.map((a) => a.id).join(', ') || 'none';
+      throw new CloisonError(
+        'NO_SUCH_APP',
+        `Level "${levelId}" has no app "${appId}"; its apps are: ${known}.`,
+        { app: appId },
+      );
+    }
+    if (app.type !== 'native') {
+      throw new CloisonError(
+        'NO_SUCH_APP',
+        `"${appId}" of level "${levelId}" is a web app: the shell shows it in the level's partition; the daemon launches native apps only.`,
+        { app: appId },
+      );
+    }
+    const runtime = await this.start(levelId, actor);
+    return runtime.launch(app.argv, actor, app.id);
+  }
+
+  async run(levelId: string, argv: string[], actor: string): Promise<AppProcess> {
+    const runtime = await this.start(levelId, actor);
+    return runtime.launch(argv, actor);
+  }
+
+  async stopApp(levelId: string, id: string, actor: string): Promise<AppProcess> {
+    this.level(levelId);
+    const runtime = this.running.get(levelId);
+    if (!runtime) throw notRunning(levelId);
+    return runtime.stopApp(id, actor);
+  }
+
+  async readClipboard(levelId: string, maxBytes: number): Promise<SelectionItem[]> {
+    this.level(levelId);
+    const runtime = this.running.get(levelId);
+    if (!runtime) throw notRunning(levelId, 'its clipboard cannot be read');
+    return runtime.readClipboard(maxBytes);
+  }
+
+  /** Writes delivered content into the target level's clipboard, when that level runs. */
+  async deliverClipboard(levelId: string, item: SelectionItem): Promise<boolean> {
+    const runtime = this.running.get(levelId);
+    if (!runtime) return false;
+    await runtime.writeClipboard(
+      item,
+      this.options.config().broker.compartments.clipboardWipeSeconds,
+    );
+    return true;
+  }
+
+  private async startNow(level: Level, actor: string): Promise<LevelRuntime> {
+    const { compartments } = this.options.config().broker;
+    const account = await this.accountOf(level);
+    const places = levelPlaces(this.options.paths, level);
+    await this.prepare(false);
+    // Display folders afresh: no stale socket of an earlier run, owned by the level's account.
+    for (const dir of [places.x11, places.vnc]) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { mode: 0o700 });
+      if (account) await chown(dir, account.uid, account.gid);
+    }
+    const runtime = await LevelRuntime.start({
+      level,
+      places,
+      ...(account ? { account } : {}),
+      display: { width: compartments.displayWidth, height: compartments.displayHeight },
+      logLines: compartments.logLines,
+      masked: await this.masked(),
+      audit: this.options.audit,
+      changed: (r) => this.options.changed(r.state()),
+      idle: (r) => {
+        void this.stop(r.id, 'cloisond (last app exited)').catch(() => undefined);
+      },
+    });
+    try {
+      await this.options.audit({
+        actor,
+        event: 'level.started',
+        level: level.id,
+        network: level.network,
+        ephemeral: level.ephemeral,
+        ...(account ? { account: account.name } : {}),
+      });
+    } catch (err) {
+      await runtime.stop();
+      throw err;
+    }
+    this.running.set(level.id, runtime);
+    this.options.log(`level ${level.id} started${account ? ` as ${account.name}` : ''}`);
+    this.options.changed(runtime.state());
+    return runtime;
+  }
+
+  /**
+   * What compartments must not see although it sits in a system folder they see: the
+   * configuration (every level's name and rule) and the daemon's state.
+   */
+  private async masked(): Promise<string[]> {
+    const candidates = ['/etc/cloison', dirname(this.options.configFile), this.options.paths.root];
+    const out: string[] = [];
+    for (const path of candidates) {
+      const underSystem = SYSTEM_FOLDERS.some((f) => path === f || path.startsWith(`${f}/`));
+      if (!underSystem || SYSTEM_FOLDERS.includes(path) || out.includes(path)) continue;
+      if (
+        await lstat(path).then(
+          (s) => s.isDirectory(),
+          () => false,
+        )
+      )
+        out.push(path);
+    }
+    return out;
+  }
+
+  /**
+   * bubblewrap, which runs as the level's account, resolves every folder it binds by path: the
+   * folders above a level's own must let that account through. The daemon's own (state root,
+   * `levels/`, the memory folders) get search permission only (no listing); any other must have it
+   * already, or the level cannot start and the error names the folder.
+   */
+  private async reachable(dir: string, level: Level): Promise<void> {
+    const own = [
+      this.options.paths.root,
+      this.options.paths.levels,
+      this.options.paths.memory,
+      dirname(this.options.paths.memory),
+      dir,
+    ];
+    for (let path = dir; ; path = dirname(path)) {
+      const st = await lstat(path);
+      if (own.includes(path)) {
+        if ((st.mode & 0o011) !== 0o011) await chmod(path, (st.mode & 0o7777) | 0o011);
+      } else if ((st.mode & 0o001) === 0) {
+        throw new CloisonError(
+          'COMPARTMENT_FAILED',
+          `Level "${level.id}" cannot start: its compartments' account cannot pass through ${path} (mode ${(st.mode & 0o777).toString(8)}); give it search permission (chmod o+x) or move the state folder.`,
+        );
+      }
+      if (path === '/') break;
+    }
+  }
+
+  /** The memory folder of ephemeral levels: made private, and refused if someone else made it. */
+  private async memoryRoot(): Promise<void> {
+    const root = this.options.paths.memory;
+    const parent = dirname(root);
+    await mkdir(parent, { recursive: true, mode: 0o700 });
+    const st = await lstat(parent);
+    const uid = process.getuid?.() ?? 0;
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o066) !== 0) {
+      throw new CloisonError(
+        'COMPARTMENT_FAILED',
+        `${parent} is not a private folder of this account (a link, someone else's, or readable or writable by others): ephemeral levels cannot keep their homes there. Remove it.`,
+      );
+    }
+    await mkdir(root, { recursive: true, mode: 0o700 });
+  }
+}
+
+function notRunning(level: string, what = 'it has no apps'): CloisonError {
+  return new CloisonError(
+    'LEVEL_NOT_RUNNING',
+    `Level "${level}" is not running, so ${what}: start it (cloison levels start ${level}) or launch one of its apps.`,
+    { level },
+  );
+}
