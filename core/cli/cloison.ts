@@ -9,7 +9,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DaemonClient } from '../client/client.js';
 import { defaultConfigFile, loadConfig } from '../config/index.js';
 import { CloisonError } from '../contract/errors.js';
-import type { AuditEntry } from '../contract/methods.js';
+import type { AppProcess, AuditEntry } from '../contract/methods.js';
 import { explain, unreachableRules } from '../policy/index.js';
 import { verifyAudit } from '../audit/index.js';
 import { defaultStateDir, statePaths } from '../state/paths.js';
@@ -27,7 +27,11 @@ const help = `usage: cloison [global options] <command> [options]
 commands:
   status                                  the daemon's version, configuration and audit state
   levels                                  the levels and their apps
-  clip send --from A --to B [--type T]    send stdin's content; what level B may receive goes to stdout
+  levels start|stop L, levels status [L], levels log L [-n N]    run a level's display and compartments
+  apps [list] | apps launch --level L APP | apps stop --level L ID
+  run --level L -- PROGRAM [ARG…]         run any command in a level's compartment (admin socket)
+  clip send --from A --to B [--type T]    send stdin's content (or, with nothing piped in or with
+                                          --from-clipboard, A's clipboard); B's content goes to stdout
   files send --from A --to B [--move] PATH…   send files of A's home to B's Incoming/A/
   transfers [list|show ID|confirm ID|cancel ID]
   approvals [list|approve ID --reason R|reject ID --reason R]     (admin socket)
@@ -127,7 +131,9 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     return exitCodes.ok;
   },
 
-  async levels(g) {
+  async levels(g, args) {
+    const [verb, level] = args;
+    if (verb !== undefined) return levelVerb(g, verb, level, args.slice(2));
     const { levels } = await withClient(g, 'user', (c) => c.call('levels.list', {}));
     print(g, { levels }, () =>
       levels
@@ -146,17 +152,28 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       from: { type: 'string' },
       to: { type: 'string' },
       type: { type: 'string', default: 'text/plain' },
+      'from-clipboard': { type: 'boolean', default: false },
     });
     if (positionals[0] !== 'send')
       throw new UsageError('usage: cloison clip send --from A --to B [--type T]');
     const from = required(values.from, '--from');
     const to = required(values.to, '--to');
-    const data = await readStdin(24 * 1024 * 1024);
+    // Content on stdin when something is piped in; else what level A's clipboard holds (its
+    // display's), read by the daemon.
+    const fromDisplay = values['from-clipboard'] || process.stdin.isTTY;
+    const items = fromDisplay
+      ? undefined
+      : [
+          {
+            type: values.type ?? 'text/plain',
+            data: (await readStdin(24 * 1024 * 1024)).toString('base64'),
+          },
+        ];
     const transfer = await withClient(g, 'user', (c) =>
       c.call('clipboard.send', {
         from,
         to,
-        items: [{ type: values.type ?? 'text/plain', data: data.toString('base64') }],
+        ...(items ? { items } : {}),
         ...(g.justification ? { justification: g.justification } : {}),
       }),
     );
@@ -342,6 +359,45 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     );
   },
 
+  async apps(g, args) {
+    const { positionals, values } = parse(args, { level: { type: 'string' } });
+    const [verb = 'list', target] = positionals;
+    if (verb === 'list') {
+      const { levels } = await withClient(g, 'user', (c) =>
+        c.call('levels.status', values.level ? { level: values.level } : {}),
+      );
+      const apps = levels.flatMap((l) => l.apps);
+      print(g, { apps }, () => apps.map(describeApp).join('\n') || 'no app is running');
+      return exitCodes.ok;
+    }
+    if ((verb !== 'launch' && verb !== 'stop') || !target) {
+      throw new UsageError(
+        'usage: cloison apps [list [--level L]|launch --level L APP|stop --level L ID]',
+      );
+    }
+    const level = required(values.level, '--level');
+    const app = await withClient(g, 'user', (c) =>
+      verb === 'launch'
+        ? c.call('apps.launch', { level, app: target })
+        : c.call('apps.stop', { level, id: target }),
+    );
+    print(g, app, () => describeApp(app));
+    return exitCodes.ok;
+  },
+
+  async run(g, args) {
+    const dash = args.indexOf('--');
+    const { values, positionals } = parse(dash >= 0 ? args.slice(0, dash) : args, {
+      level: { type: 'string' },
+    });
+    const argv = dash >= 0 ? args.slice(dash + 1) : positionals;
+    if (argv.length === 0) throw new UsageError('usage: cloison run --level L -- PROGRAM [ARG…]');
+    const level = required(values.level, '--level');
+    const app = await withClient(g, 'admin', (c) => c.call('compartments.run', { level, argv }));
+    print(g, app, () => describeApp(app));
+    return exitCodes.ok;
+  },
+
   async reload(g) {
     const result = await withClient(g, 'admin', (c) => c.call('config.reload', {}));
     print(g, result, () =>
@@ -363,6 +419,44 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     return new Promise((done) => child.on('exit', (code) => done(code ?? exitCodes.error)));
   },
 };
+
+function describeApp(a: AppProcess): string {
+  const ended = a.exitCode !== undefined ? `, exit status ${a.exitCode}` : '';
+  return `${a.id}  ${a.level}  ${a.app ?? '(run)'}  ${a.state}${ended}  pid ${a.pid}  ${a.argv.join(' ')}`;
+}
+
+async function levelVerb(g: Globals, verb: string, level: string | undefined, rest: string[]) {
+  const usage = 'usage: cloison levels [start L|stop L|status [L]|log L [-n N]]';
+  if (verb === 'status') {
+    const { levels } = await withClient(g, 'user', (c) =>
+      c.call('levels.status', level ? { level } : {}),
+    );
+    print(g, { levels }, () =>
+      levels
+        .map(
+          (l) =>
+            `${l.level.padEnd(12)} ${l.running ? `running since ${l.startedAt ?? '?'}, ${l.apps.length} app(s)` : 'stopped'}` +
+            l.apps.map((a) => `\n  ${describeApp(a)}`).join(''),
+        )
+        .join('\n'),
+    );
+    return exitCodes.ok;
+  }
+  if (!level || !['start', 'stop', 'log'].includes(verb)) throw new UsageError(usage);
+  if (verb === 'log') {
+    const { values } = parse(rest, { n: { type: 'string', short: 'n', default: '100' } });
+    const count = Number(values.n);
+    if (!Number.isInteger(count) || count < 1) throw new UsageError('-n needs a positive number');
+    const { lines } = await withClient(g, 'user', (c) => c.call('levels.log', { level, count }));
+    print(g, { lines }, () => lines.map((l) => `${l.time} ${l.source}: ${l.text}`).join('\n'));
+    return exitCodes.ok;
+  }
+  const state = await withClient(g, 'user', (c) =>
+    c.call(verb === 'start' ? 'levels.start' : 'levels.stop', { level }),
+  );
+  print(g, state, () => `${state.level}: ${state.running ? 'running' : 'stopped'}`);
+  return exitCodes.ok;
+}
 
 function printClipboardResult(
   g: Globals,
@@ -416,6 +510,11 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length === 0 && (arg === '--help' || arg === '-h')) {
       out.stdout(help + '\n');
       return exitCodes.ok;
+    }
+    // After `--`, everything is the command `cloison run` starts, untouched.
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
     }
     if (arg === '--json') globals.json = true;
     else if (arg === '--state') globals.state = resolve(takeValue());
