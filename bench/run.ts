@@ -3,13 +3,15 @@
 //              round trip on the same socket;
 //   files:     a 1 GiB file, throughput against `cp` then `sha256sum`, and `sha256sum` alone;
 //   audit:     durable appends per second, and verify entries per second on 1 million entries;
-//   memory:    the idle daemon's resident set.
+//   memory:    the idle daemon's resident set;
+//   launch, level, clipboard between levels: see bench/compartments.ts.
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startDaemon } from '../core/testing/daemon.js';
 import { benchAudit } from './audit.js';
+import { benchCompartments } from './compartments.js';
 
 const benchConfig = `
 levels:
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     await daemon.cleanup();
   }
   results.audit = await benchAudit();
+  Object.assign(results, await benchCompartments());
   for (const [name, figures] of Object.entries(results)) {
     console.log(`${name}:`);
     for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${v}`);
