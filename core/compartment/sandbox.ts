@@ -15,7 +15,11 @@ export interface SandboxSpec {
   argv: string[];
   /** The host's system layout (from `systemLayout`): read-only folders and top-level symlinks. */
   system: SystemLayout;
-  /** Mounts of host things, passed as descriptors so the sandbox's account needs no path to them. */
+  /**
+   * Mounts of host things, passed as descriptors the daemon opened without following links, so a
+   * link an app planted in their place is never what gets bound. (bubblewrap still resolves the
+   * descriptor's path, so the sandbox's account must be able to pass through its folders.)
+   */
   mounts: FdMount[];
   /** Host folders hidden behind an empty tmpfs (e.g. /etc/cloison: other levels' names). */
   masked: string[];
