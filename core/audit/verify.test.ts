@@ -34,6 +34,27 @@ async function rewrite(newLines: string[], name = SEGMENT): Promise<void> {
 }
 
 describe('audit log', () => {
+  describe('when the folder holds no audit log', () => {
+    it.each([
+      ['does not exist', 'typo'],
+      ['exists but holds other files', 'other'],
+    ])('fails when the folder %s, rather than pass as an empty log', async (_what, name) => {
+      if (name === 'other') await writeFile(join(dir, 'passwd'), 'root:x:0:0::/root:/bin/sh\n');
+      const at = name === 'other' ? dir : join(dir, name);
+      expect(await verifyAudit(at)).toEqual({
+        ok: false,
+        entries: 0,
+        segments: 0,
+        firstBad: { segment: 'audit.head', line: 1, problem: 'absent' },
+      });
+    });
+
+    it('passes a log that was opened but holds no entry yet (its head is there)', async () => {
+      await (await AuditLog.open(dir)).close();
+      expect(await verifyAudit(dir)).toEqual({ ok: true, entries: 0, segments: 0 });
+    });
+  });
+
   describe('when verified', () => {
     it('passes a good log', async () => {
       await writeLog(10);

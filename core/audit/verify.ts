@@ -23,9 +23,12 @@ import {
  * - `reordered`: an entry whose seq comes later stands here, and the expected one appears further on;
  * - `truncated`: the chain ends before the seq the head recorded (`line` is where the next entry
  *   would be and `seq` the first one missing);
- * - `unparseable`: the line is not an audit entry (or the head file is unreadable).
+ * - `unparseable`: the line is not an audit entry (or the head file is unreadable);
+ * - `absent`: there is no audit log in the folder at all (no head, no segment): a mistyped folder
+ *   must not pass as an intact empty log. A log the writer opened has its head from the start.
  */
-export type Problem = 'edited' | 'missing' | 'inserted' | 'reordered' | 'truncated' | 'unparseable';
+export type Problem =
+  'edited' | 'missing' | 'inserted' | 'reordered' | 'truncated' | 'unparseable' | 'absent';
 
 type FirstBad = { segment: string; line: number; seq?: number; problem: Problem };
 
@@ -130,6 +133,14 @@ export async function verifyAudit(dir: string): Promise<VerifyReport> {
   const segments = await listSegments(dir);
   const headRead = await readHead(dir);
   const head = headRead.state === 'ok' ? headRead.head : undefined;
+  if (segments.length === 0 && headRead.state === 'missing') {
+    return {
+      ok: false,
+      entries: 0,
+      segments: 0,
+      firstBad: { segment: HEAD_FILE, line: 1, problem: 'absent' },
+    };
+  }
   const chain = new ChainCheck(head?.seq ?? 0);
 
   let end = { segment: segmentName(1), line: 1 };

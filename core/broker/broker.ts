@@ -4,9 +4,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
-import type { Level } from '../contract/config.js';
+import type { Config, Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
-import type { ClipboardItem, Event, Params, Transfer } from '../contract/methods.js';
+import type { ClipboardItem, Decision, Event, Params, Transfer } from '../contract/methods.js';
 import type { AuditLog } from '../audit/index.js';
 import {
   deliverFiles,
@@ -15,8 +15,10 @@ import {
   type Delivered,
   type SourceEntry,
 } from '../files/index.js';
+import { decide } from '../policy/index.js';
 import { levelHome, levelStaging, type LevelWhere, type StatePaths } from '../state/paths.js';
 import type { Session } from '../daemon/dispatch.js';
+import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, type InspectedFile } from './files.js';
 import { sanitiseBytes } from './sanitise.js';
@@ -114,7 +116,9 @@ export class Broker {
   list(session: Session): Transfer[] {
     return this.store
       .all()
-      .filter((h) => h.requesterSession === session.id || h.transfer.requester === session.actor)
+      .filter(
+        (h) => h.requesterSession === session.id || sameActor(h.transfer.requester, session.actor),
+      )
       .map((h) => withoutContent(h.transfer))
       .reverse();
   }
@@ -161,6 +165,40 @@ export class Broker {
     return withoutContent(
       await this.end(held, 'rejected', `rejected: ${reason}`, actorOf(session)),
     );
+  }
+
+  /**
+   * The rules changed (a reload): every transfer still waiting for the user or an administrator is
+   * decided again, item by item, as it was when it was asked for. One whose decision is not the one
+   * it was held under ends, so that a confirmation or an approval never delivers under rules that
+   * are no longer in force; the others keep waiting. Returns the transfers it ended.
+   */
+  async rulesChanged(actor: string): Promise<Transfer[]> {
+    const { config } = this.deps.config();
+    const ended: Transfer[] = [];
+    for (const held of this.store.all()) {
+      const { status } = held.transfer;
+      if (status !== 'waiting-for-user' && status !== 'waiting-for-approval') continue;
+      const redecided = redecide(held, config);
+      if (!redecided) continue;
+      const previous = held.transfer.decision;
+      held.transfer = { ...held.transfer, ...redecided };
+      const outcome = `the rules changed: ${redecided.decision.reason}`;
+      ended.push(
+        await this.end(held, 'cancelled', outcome, actor, {
+          previousRule: previous.ruleId,
+          previousDecision: previous.action,
+        }).catch(() => {
+          // The audit log refused the entry: the transfer ends all the same (fail closed: what the
+          // old rules held back never crosses under them).
+          const transfer: Transfer = { ...held.transfer, status: 'cancelled', outcome };
+          this.store.finish(held, transfer);
+          this.deps.emit({ type: 'transfer.updated', transfer: withoutContent(transfer) });
+          return transfer;
+        }),
+      );
+    }
+    return ended.map(withoutContent);
   }
 
   close(): void {
@@ -369,9 +407,10 @@ export class Broker {
     status: 'cancelled' | 'rejected' | 'expired',
     outcome: string,
     actor: string,
+    extra: Record<string, unknown> = {},
   ) {
     const transfer: Transfer = { ...held.transfer, status, outcome };
-    await this.audit(transfer, `transfer.${status}`, actor);
+    await this.audit(transfer, `transfer.${status}`, actor, extra);
     this.store.finish(held, transfer);
     this.deps.emit({ type: 'transfer.updated', transfer: withoutContent(transfer) });
     return transfer;
@@ -394,7 +433,10 @@ export class Broker {
   private ownedBy(id: string, session: Session): Held<Payload> {
     const held = this.store.get(id);
     // Another session's transfer is not found, rather than forbidden: its existence is not shown.
-    if (held.requesterSession !== session.id && held.transfer.requester !== session.actor) {
+    if (
+      held.requesterSession !== session.id &&
+      !sameActor(held.transfer.requester, session.actor)
+    ) {
       throw new CloisonError('NO_SUCH_TRANSFER', `There is no transfer "${id}".`, { id });
     }
     return held;
@@ -403,7 +445,8 @@ export class Broker {
   private forApproval(id: string, session: Session): Held<Payload> {
     const held = this.store.get(id);
     this.expectStatus(held, 'waiting-for-approval');
-    if (held.requesterSession === session.id || held.transfer.requester === session.actor) {
+    // Compared in a normal form: "BOB" or "bob " is still bob, and may not approve bob's request.
+    if (held.requesterSession === session.id || sameActor(held.transfer.requester, session.actor)) {
       throw new CloisonError(
         'APPROVER_IS_REQUESTER',
         `Transfer "${id}" was requested by ${held.transfer.requester}; someone else must approve it.`,
@@ -423,6 +466,37 @@ export class Broker {
       { id },
     );
   }
+}
+
+/**
+ * A held transfer's items decided again by `config`: the new items and decision if any item's
+ * action, rule or sanitiser differs from the one it was held under, else undefined.
+ */
+function redecide(
+  held: Held<Payload>,
+  config: Config,
+): { items: Transfer['items']; decision: Decision } | undefined {
+  const { transfer, payload } = held;
+  let changed = false;
+  const items = transfer.items.map((item, i) => {
+    const { decision, rule } = decide(config, {
+      kind: transfer.kind,
+      from: transfer.from,
+      to: transfer.to,
+      type: item.type,
+      size: item.size,
+    });
+    const sanitiser =
+      payload.kind === 'file' ? payload.files[i]?.sanitiser : item.sanitised?.sanitiser;
+    if (
+      decision.action !== item.decision.action ||
+      decision.ruleId !== item.decision.ruleId ||
+      rule?.sanitise !== sanitiser
+    )
+      changed = true;
+    return { ...item, decision };
+  });
+  return changed ? { items, decision: strictest(items) } : undefined;
 }
 
 function withoutContent(transfer: Transfer): Transfer {

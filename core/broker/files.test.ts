@@ -291,6 +291,53 @@ describe('file transfers', () => {
     });
   });
 
+  describe('when the requester approves under another spelling of their name', () => {
+    it.each([['CAROL'], ['Carol'], ['ｃａｒｏｌ']])(
+      'still counts %s as the requester and refuses',
+      async (spelling) => {
+        writeFileSync(join(high, 'memo.txt'), 'summary');
+        const asked = await daemon.cli(
+          ['--json', 'files', 'send', '--from', 'high', '--to', 'low', 'memo.txt'],
+          { actor: 'carol' },
+        );
+        expect(asked.code).toBe(4);
+        const { id } = JSON.parse(asked.text) as { id: string };
+        const self = await daemon.cli(['approvals', 'approve', id, '--reason', 'mine'], {
+          actor: spelling,
+        });
+        expect(self.code).toBe(1);
+        expect(self.stderr).toContain('someone else');
+        expect(existsSync(join(low, 'Incoming/high/memo.txt'))).toBe(false);
+        await daemon.cli(['approvals', 'reject', id, '--reason', 'test over'], { actor: 'dave' });
+      },
+    );
+
+    it('refuses a padded name before it can ask anything', async () => {
+      const padded = await daemon.cli(['approvals', 'list'], { actor: 'carol ' });
+      expect(padded.code).toBe(2);
+      expect(padded.stderr).toContain('may not begin or end with whitespace');
+    });
+  });
+
+  describe('when another spelling of the requester reads a transfer', () => {
+    it('finds it, as the requester would; someone else does not', async () => {
+      writeFileSync(join(low, 'brief.pdf'), readFileSync(pdfCase));
+      const sent = JSON.parse(
+        (
+          await daemon.cli(
+            ['--json', 'files', 'send', '--from', 'low', '--to', 'mid', 'brief.pdf'],
+            { actor: 'erin' },
+          )
+        ).text,
+      ) as { id: string };
+      const shown = await daemon.cli(['--json', 'transfers', 'show', sent.id], { actor: 'ERIN' });
+      expect(shown.code).toBe(4);
+      const other = await daemon.cli(['--json', 'transfers', 'show', sent.id], { actor: 'frank' });
+      expect(other.code).toBe(1);
+      expect((await daemon.cli(['transfers', 'cancel', sent.id], { actor: 'erin' })).code).toBe(0);
+    });
+  });
+
   describe('when a name carries control or bidi characters', () => {
     it('delivers under a safe name and says what changed', async () => {
       const name = 'invoice\u202Etxt.exe';

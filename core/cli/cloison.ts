@@ -12,13 +12,16 @@ import { CloisonError } from '../contract/errors.js';
 import type { AppProcess, AuditEntry } from '../contract/methods.js';
 import { explain, unreachableRules } from '../policy/index.js';
 import { verifyAudit } from '../audit/index.js';
+import { HEAD_FILE } from '../audit/store.js';
 import { defaultStateDir, statePaths } from '../state/paths.js';
 import { toCsv } from './csv.js';
 import {
+  count,
   describeTransfer,
   exitCodeFor,
   exitCodeForTransfer,
   exitCodes,
+  printable,
   UsageError,
 } from './output.js';
 
@@ -124,7 +127,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
         `cloisond ${status.version} (pid ${status.pid}), state ${status.stateDir}`,
         `configuration ${status.config.source}, sha256 ${status.config.digest.slice(0, 16)}…, loaded ${status.config.loadedAt}`,
         status.audit.available
-          ? `audit log: writable, ${status.audit.lastSeq} entries`
+          ? `audit log: writable, ${count(status.audit.lastSeq, 'entry', 'entries')}`
           : `audit log: UNAVAILABLE (${status.audit.reason ?? 'unknown'}): transfers are refused`,
       ].join('\n'),
     );
@@ -238,7 +241,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
               .map(
                 (t) =>
                   describeTransfer(t) +
-                  `\n  requested by ${t.requester}${t.justification ? `: “${t.justification}”` : ''}`,
+                  `\n  requested by ${printable(t.requester)}${t.justification ? `: “${printable(t.justification)}”` : ''}`,
               )
               .join('\n')
           : 'no transfer is waiting for approval',
@@ -277,11 +280,12 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
         path,
         values['rules-dir'] ? { rulesDir: resolve(values['rules-dir']) } : {},
       );
+      // loadConfig already warns about unreachable rules, with file:line; the list is for --json.
       const unreachable = unreachableRules(loaded.config);
-      const warnings = [...loaded.warnings, ...unreachable.map((u) => u.message)];
+      const { warnings } = loaded;
       print(g, { ok: true, file: path, digest: loaded.digest, warnings, unreachable }, () =>
         [
-          `${path}: valid (${loaded.config.levels.length} levels, ${loaded.config.rules.length} rules)`,
+          `${path}: valid (${count(loaded.config.levels.length, 'level')}, ${count(loaded.config.rules.length, 'rule')})`,
           ...warnings.map((w) => `warning: ${w}`),
         ].join('\n'),
       );
@@ -330,9 +334,11 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       const report = await verifyAudit(dir);
       print(g, report, () =>
         report.ok
-          ? `audit log ${dir}: chain intact, ${report.entries} entries in ${report.segments} segments`
-          : `audit log ${dir}: BROKEN at ${report.firstBad?.segment} line ${report.firstBad?.line}` +
-            `${report.firstBad?.seq !== undefined ? ` (seq ${report.firstBad.seq})` : ''}: ${report.firstBad?.problem}`,
+          ? `audit log ${dir}: chain intact, ${count(report.entries, 'entry', 'entries')} in ${count(report.segments, 'segment')}`
+          : report.firstBad?.problem === 'absent'
+            ? `${dir}: there is no audit log here (no ${HEAD_FILE}, no segment); check --state or --dir`
+            : `audit log ${dir}: BROKEN at ${report.firstBad?.segment} line ${report.firstBad?.line}` +
+              `${report.firstBad?.seq !== undefined ? ` (seq ${report.firstBad.seq})` : ''}: ${report.firstBad?.problem}`,
       );
       return report.ok ? exitCodes.ok : exitCodes.checkFailed;
     }
@@ -402,7 +408,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     const result = await withClient(g, 'admin', (c) => c.call('config.reload', {}));
     print(g, result, () =>
       [
-        `configuration reloaded: ${result.levels} levels, ${result.rules} rules, sha256 ${result.digest.slice(0, 16)}…`,
+        `configuration reloaded: ${count(result.levels, 'level')}, ${count(result.rules, 'rule')}, sha256 ${result.digest.slice(0, 16)}…`,
         ...result.warnings.map((w) => `warning: ${w}`),
       ].join('\n'),
     );
@@ -435,7 +441,7 @@ async function levelVerb(g: Globals, verb: string, level: string | undefined, re
       levels
         .map(
           (l) =>
-            `${l.level.padEnd(12)} ${l.running ? `running since ${l.startedAt ?? '?'}, ${l.apps.length} app(s)` : 'stopped'}` +
+            `${l.level.padEnd(12)} ${l.running ? `running since ${l.startedAt ?? '?'}, ${count(l.apps.length, 'app')}` : 'stopped'}` +
             l.apps.map((a) => `\n  ${describeApp(a)}`).join(''),
         )
         .join('\n'),
@@ -481,6 +487,7 @@ function printEntries(g: Globals, entries: AuditEntry[], csv: boolean, lines = f
     return out.stdout(
       entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''),
     );
+  // Every field may carry what an actor or a level chose: escaped, so no line can be forged.
   for (const e of entries) {
     const what = [
       e.event,
@@ -490,9 +497,10 @@ function printEntries(g: Globals, entries: AuditEntry[], csv: boolean, lines = f
       e.rule,
     ]
       .filter((x) => x !== undefined)
+      .map(printable)
       .join(' ');
     out.stdout(
-      `${e.seq} ${e.time} ${e.actor}: ${what}${e.reason ? ` — ${String(e.reason)}` : ''}\n`,
+      `${e.seq} ${printable(e.time)} ${printable(e.actor)}: ${what}${e.reason ? ` — ${printable(e.reason)}` : ''}\n`,
     );
   }
 }

@@ -37,27 +37,46 @@ export function exitCodeFor(err: unknown): number {
   return exitCodes.error;
 }
 
+// Control, format (bidi, zero-width) and line-separator characters, and unpaired surrogates.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * Text from the daemon made safe for a terminal: what a level chose (file names, types, messages
+ * quoting them) or an actor typed could otherwise move the cursor, erase a line or reorder what an
+ * administrator reads. Such characters are shown as `\u{…}` escapes, as `shown()` does for names.
+ * Human output only; JSON keeps the text as it is.
+ */
+export function printable(text: unknown): string {
+  return String(text).replace(UNPRINTABLE, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+}
+
+/** "1 rule", "2 rules", "0 rules". */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function describeTransfer(t: Transfer): string {
+  const p = printable;
   const lines = [
-    `${t.id}: ${t.kind} ${t.from} → ${t.to}: ${t.status}` +
-      (t.expiresAt && t.status.startsWith('waiting') ? ` (until ${t.expiresAt})` : ''),
-    `  rule ${t.decision.ruleId}: ${t.decision.action} — ${t.decision.reason}`,
+    `${p(t.id)}: ${t.kind} ${p(t.from)} → ${p(t.to)}: ${t.status}` +
+      (t.expiresAt && t.status.startsWith('waiting') ? ` (until ${p(t.expiresAt)})` : ''),
+    `  rule ${p(t.decision.ruleId)}: ${t.decision.action} — ${p(t.decision.reason)}`,
   ];
   for (const item of t.items) {
-    const name = item.name ? `${item.name} ` : '';
-    let line = `  ${name}${item.type}, ${item.size} bytes, sha256 ${item.sha256.slice(0, 16)}…`;
+    const name = item.name ? `${p(item.name)} ` : '';
+    let line = `  ${name}${p(item.type)}, ${count(item.size, 'byte')}, sha256 ${p(item.sha256.slice(0, 16))}…`;
     if (item.sanitised)
-      line += `, sanitised by ${item.sanitised.sanitiser} → ${item.sanitised.size} bytes`;
-    if (item.deliveredAs) line += `, delivered as ${item.deliveredAs}`;
+      line += `, sanitised by ${p(item.sanitised.sanitiser)} → ${count(item.sanitised.size, 'byte')}`;
+    if (item.deliveredAs) line += `, delivered as ${p(item.deliveredAs)}`;
     lines.push(line);
-    if (item.typeMismatch) lines.push(`    note: ${item.typeMismatch}`);
-    if (item.renamed) lines.push(`    renamed: ${item.renamed}`);
+    if (item.typeMismatch) lines.push(`    note: ${p(item.typeMismatch)}`);
+    if (item.renamed) lines.push(`    renamed: ${p(item.renamed)}`);
   }
-  if (t.outcome) lines.push(`  outcome: ${t.outcome}`);
+  if (t.outcome) lines.push(`  outcome: ${p(t.outcome)}`);
   if (t.status === 'waiting-for-user')
-    lines.push(`  confirm with: cloison transfers confirm ${t.id}`);
+    lines.push(`  confirm with: cloison transfers confirm ${p(t.id)}`);
   if (t.status === 'waiting-for-approval')
-    lines.push(`  an administrator decides with: cloison approvals approve ${t.id} --reason …`);
+    lines.push(`  an administrator decides with: cloison approvals approve ${p(t.id)} --reason …`);
   return lines.join('\n');
 }
 

@@ -164,6 +164,21 @@ const Empty = z.strictObject({});
 const TransferRef = z.strictObject({ id: z.string().min(1).max(64) });
 const Justification = z.string().max(1000).optional();
 
+/**
+ * Who a session says it is, as the audit log records it. Refused when its spelling could hide who
+ * it is: padding, control or invisible format characters (a bidi override, a zero-width space).
+ * The broker also compares actors in a normal form, so "BOB" is bob (core/broker/actors.ts).
+ */
+const Actor = z
+  .string()
+  .min(1, 'an actor name has 1 to 64 characters')
+  .max(64, 'an actor name has 1 to 64 characters')
+  .refine((s) => s.trim() === s, 'an actor name may not begin or end with whitespace')
+  .refine(
+    (s) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(s),
+    'an actor name may not contain control, format or line-separator characters (Unicode Cc, Cf, Zl, Zp)',
+  );
+
 function method<P extends z.ZodType, R extends z.ZodType>(roles: Role[], params: P, result: R) {
   return { roles, params, result };
 }
@@ -171,7 +186,7 @@ function method<P extends z.ZodType, R extends z.ZodType>(roles: Role[], params:
 export const methods = {
   'session.hello': method(
     ['user', 'admin'],
-    z.strictObject({ actor: z.string().min(1).max(64), client: z.string().max(64).optional() }),
+    z.strictObject({ actor: Actor, client: z.string().max(64).optional() }),
     z.object({ session: z.string(), role: Role }),
   ),
   'daemon.status': method(

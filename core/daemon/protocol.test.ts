@@ -1,6 +1,7 @@
 // The daemon's sockets from a hostile peer's side: bad bytes get coded errors, the daemon serves on.
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonClient } from '../client/client.js';
 import { CloisonError } from '../contract/errors.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { testConfig } from '../testing/configs.js';
@@ -126,6 +127,34 @@ describe('daemon protocol', () => {
       expect((error as CloisonError).code).toBe('WRONG_SOCKET');
       expect((error as CloisonError).message).toContain('user socket');
       admin.close();
+    });
+  });
+
+  describe('when a session names its actor', () => {
+    it.each([
+      ['padded with a space', 'root ', 'may not begin or end with whitespace'],
+      ['led by a tab', '\tbob', 'may not begin or end with whitespace'],
+      ['carrying an escape', 'bob\u001b[2Kroot', 'control, format'],
+      ['carrying a newline', 'bob\nroot', 'control, format'],
+      ['carrying a bidi override', 'bob\u202Etoor', 'control, format'],
+      ['carrying a zero-width space', 'b\u200Bob', 'control, format'],
+      ['empty', '', '1 to 64 characters'],
+      ['over 64 characters', 'a'.repeat(65), '1 to 64 characters'],
+    ])('refuses a name %s, naming the rule', async (_what, actor, rule) => {
+      const client = await DaemonClient.connect(daemon.paths.userSocket);
+      const error = await client.call('session.hello', { actor }).catch((e: unknown) => e);
+      client.close();
+      expect(error).toBeInstanceOf(CloisonError);
+      expect((error as CloisonError).code).toBe('INVALID_PARAMS');
+      expect((error as CloisonError).message).toContain(rule);
+    });
+
+    it('accepts an ordinary name, accents and spaces inside included', async () => {
+      const client = await DaemonClient.connect(daemon.paths.userSocket);
+      await expect(client.call('session.hello', { actor: 'Zoë Martin' })).resolves.toMatchObject({
+        role: 'user',
+      });
+      client.close();
     });
   });
 

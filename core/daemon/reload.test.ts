@@ -1,10 +1,12 @@
 // Invariant 2 against a real daemon: a rules file that does not validate is refused whole, with
 // the file and line, the refusal is audited, and the previous rules stay in force.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { testConfig } from '../testing/configs.js';
+
+const pdfCase = '/work/shared/cases/documents/tracemonkey.pdf';
 
 describe('configuration reload', () => {
   let daemon: TestDaemon;
@@ -84,6 +86,94 @@ describe('configuration reload', () => {
       const check = await daemon.cli(['policy', 'check', daemon.configFile]);
       expect(check.code).toBe(0);
       expect(check.text).toContain('text-down-allowed');
+    });
+  });
+});
+
+describe('configuration reload with transfers waiting', () => {
+  let daemon: TestDaemon;
+  beforeAll(async () => {
+    daemon = await startDaemon({ config: testConfig });
+  });
+  afterAll(async () => {
+    await daemon.cleanup();
+  });
+
+  async function send(from: string, to: string, name: string, actor: string) {
+    const sent = await daemon.cli(['--json', 'files', 'send', '--from', from, '--to', to, name], {
+      actor,
+    });
+    expect(sent.code).toBe(4);
+    return (JSON.parse(sent.text) as { id: string }).id;
+  }
+
+  describe('when the new rules deny what a waiting transfer would deliver', () => {
+    it('ends it, audits and announces why; one the rules still decide alike keeps waiting', async () => {
+      const low = daemon.home('low');
+      const high = daemon.home('high');
+      writeFileSync(join(low, 'paper.pdf'), readFileSync(pdfCase));
+      writeFileSync(join(high, 'report.txt'), 'declassified summary');
+      const asked = await send('low', 'mid', 'paper.pdf', 'alice');
+      const queued = await send('high', 'low', 'report.txt', 'carol');
+
+      const watcher = await daemon.client('user');
+      await watcher.call('events.subscribe', {});
+      const seen: unknown[] = [];
+      watcher.onEvent((e) => seen.push(e));
+
+      // PDFs up were on ask; now they are denied. Files down stay reserved for an administrator.
+      const pdfAsk = '    types: [application/pdf]\n    action: ask';
+      expect(testConfig).toContain(pdfAsk);
+      writeFileSync(
+        daemon.configFile,
+        testConfig.replace(pdfAsk, '    types: [application/pdf]\n    action: deny'),
+      );
+      expect((await daemon.cli(['reload'], { actor: 'root' })).code).toBe(0);
+
+      const confirm = await daemon.cli(['transfers', 'confirm', asked]);
+      expect(confirm.code).toBe(1);
+      expect(existsSync(join(daemon.home('mid'), 'Incoming/low/paper.pdf'))).toBe(false);
+      const shown = JSON.parse((await daemon.cli(['--json', 'transfers', 'show', asked])).text) as {
+        status: string;
+        outcome: string;
+        decision: { action: string; ruleId: string };
+      };
+      expect(shown).toMatchObject({
+        status: 'cancelled',
+        decision: { action: 'deny', ruleId: 'pdf-up-ask' },
+      });
+      expect(shown.outcome).toMatch(/^the rules changed: /);
+
+      const entries = (await daemon.cli(['--json', 'audit', 'tail', '-n', '20'])).text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(entries).toContainEqual(
+        expect.objectContaining({
+          event: 'transfer.cancelled',
+          transfer: asked,
+          rule: 'pdf-up-ask',
+          decision: 'deny',
+          previousDecision: 'ask',
+        }),
+      );
+      expect(entries.filter((e) => e.transfer === queued).map((e) => e.event)).toEqual([
+        'transfer.pending',
+      ]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toContainEqual({
+        type: 'transfer.updated',
+        transfer: expect.objectContaining({ id: asked, status: 'cancelled' }) as unknown,
+      });
+      watcher.close();
+
+      const approved = await daemon.cli(['approvals', 'approve', queued, '--reason', 'checked'], {
+        actor: 'dave',
+      });
+      expect(approved.code).toBe(0);
+      expect(readFileSync(join(low, 'Incoming/high/report.txt'), 'utf8')).toBe(
+        'declassified summary',
+      );
     });
   });
 });

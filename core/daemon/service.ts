@@ -110,6 +110,8 @@ export class Service {
     });
     this.loaded = next;
     this.loadedAt = new Date();
+    // Transfers waiting for a confirmation or an approval are decided again under the new rules.
+    await this.broker.rulesChanged(actor);
     await this.levels.prepare(false);
     this.emit({ type: 'config.reloaded', digest: next.digest });
     return {
