@@ -183,3 +183,32 @@ function readChildPid(
     });
   });
 }
+
+/**
+ * Kills a sandbox and waits until nothing of it runs: SIGKILL to bubblewrap's init inside (the
+ * kernel then kills everything in its PID namespace) and to the monitor, then waits for both,
+ * since the init dies a moment after the monitor is reaped.
+ */
+export async function killSandbox(sandbox: Sandbox): Promise<void> {
+  for (const pid of [sandbox.childPid, sandbox.process.pid]) {
+    try {
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  await sandbox.exited;
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline && (await alive(sandbox.childPid)))
+    await new Promise((r) => setTimeout(r, 5));
+}
+
+async function alive(pid: number): Promise<boolean> {
+  try {
+    // A zombie is dead for our purpose: it holds no socket and runs nothing.
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

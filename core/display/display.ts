@@ -5,7 +5,13 @@
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloisonError } from '../contract/errors.js';
-import { startSandbox, type Account, type Mount, type Sandbox } from '../compartment/spawn.js';
+import {
+  killSandbox,
+  startSandbox,
+  type Account,
+  type Mount,
+  type Sandbox,
+} from '../compartment/spawn.js';
 import { sandboxEnv } from '../compartment/sandbox.js';
 import { newCookie, xauthorityFile } from './xauth.js';
 
@@ -100,10 +106,7 @@ export class LevelDisplay {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const { sandbox } of this.sandboxes.splice(0).reverse()) {
-      sandbox.process.kill('SIGKILL');
-      await sandbox.exited;
-    }
+    for (const { sandbox } of this.sandboxes.splice(0).reverse()) await killSandbox(sandbox);
   }
 
   private async startServer(): Promise<void> {

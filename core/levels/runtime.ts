@@ -8,7 +8,7 @@ import type { Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import type { AppProcess, LevelState } from '../contract/methods.js';
 import { sandboxEnv } from '../compartment/sandbox.js';
-import { startSandbox, type Account, type Sandbox } from '../compartment/spawn.js';
+import { killSandbox, startSandbox, type Account, type Sandbox } from '../compartment/spawn.js';
 import { LevelDisplay } from '../display/display.js';
 import {
   readClipboard,
@@ -277,8 +277,7 @@ async function terminate(sandbox: Sandbox): Promise<void> {
   }
   const deadline = Date.now() + STOP_GRACE_MS;
   while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  if (!done) sandbox.process.kill('SIGKILL');
-  await sandbox.exited;
+  await killSandbox(sandbox);
 }
 
 /** `roots` and all their descendants, from /proc (parent links). */
