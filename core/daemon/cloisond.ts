@@ -76,8 +76,6 @@ async function main(): Promise<number> {
   log(
     `serving ${paths.userSocket} (user) and ${paths.adminSocket} (admin); configuration ${configFile}`,
   );
-  process.stdout.write(`ready ${paths.root}\n`);
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -97,6 +95,9 @@ async function main(): Promise<number> {
       (err: Error) => log(`configuration refused, the previous one stays: ${err.message}`),
     );
   });
+  // Ready only once the signal handlers are in place: a SIGTERM sent on readiness (a service
+  // manager, a test) must stop the daemon cleanly, not kill it with the default action.
+  process.stdout.write(`ready ${paths.root}\n`);
   return -1;
 }
 
