@@ -1,27 +1,15 @@
 // Reads the main configuration file and the drop-ins of its rules.d/ folder, then validates them
 // with parseConfig. The only part of core/config that touches the file system; an unreadable file
 // refuses the configuration like any other problem.
-import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { assetFile } from '../assets/assets.js';
 import { parseConfig, type LoadedConfig } from './parse.js';
 import { ConfigError } from './problems.js';
 import type { SourceText } from './yaml-source.js';
 
-/** The folder holding package.json: core/ and dist/core/ both find the same root. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above core/config');
-    dir = parent;
-  }
-  return dir;
-}
-
 /** Absolute path of the embedded default configuration (assets/default-config.yaml). */
-export const defaultConfigFile: string = join(packageRoot(), 'assets', 'default-config.yaml');
+export const defaultConfigFile: string = assetFile('default-config.yaml');
 
 export interface LoadOptions {
   /** The drop-in folder; by default `rules.d` beside the main file. A missing folder means none. */

@@ -127,8 +127,10 @@ export const AppProcess = z.object({
   /** The configured app; absent for an administrator's `cloison run`. */
   app: Id.optional(),
   argv: z.array(z.string()),
-  /** The sandbox as the host sees it. */
-  pid: z.int(),
+  /** The app's first process as the host sees it (absent when it ended before it was found). */
+  pid: z.int().optional(),
+  /** The same process inside its level's compartment (PID namespace). */
+  pidInLevel: z.int(),
   state: z.enum(['running', 'exited', 'stopped']),
   startedAt: Timestamp,
   endedAt: Timestamp.optional(),

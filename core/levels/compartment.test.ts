@@ -51,6 +51,7 @@ const SANDBOX_HOME = '/home/user';
 
 type Attempt = { ok: boolean; code?: string; value?: unknown };
 interface Findings {
+  self: number;
   uid: number;
   hostname: string;
   env: Record<string, string>;
@@ -63,6 +64,7 @@ interface Findings {
   proc: number[];
   procCommands: Record<string, Attempt>;
   writes: Record<string, Attempt>;
+  guarded: Record<string, Record<'environ' | 'fd0' | 'fd1' | 'mem', Attempt>>;
   leaks: { file: string; needle: string }[];
   ownLoopback: Attempt;
   mountinfo: string;
@@ -236,6 +238,8 @@ describe('a compartment', () => {
           { host: '8.8.8.8', port: 443 },
         ],
         pids: [daemon.process.pid, process.pid],
+        // The level's launcher: bubblewrap's init is 1, the launcher its only child.
+        guarded: [2],
         writes: ['/usr/probe.txt', '/etc/probe.txt', '/tmp/probe.txt', `${SANDBOX_HOME}/probe.txt`],
         mkdirs: ['/usr/probe.d', '/etc/probe.d'],
         needles: [
@@ -354,10 +358,27 @@ describe('a compartment', () => {
     eachProbe((_attacker, _victim, found) => {
       expect(found.pids[String(daemon.process.pid)]).toMatchObject({ ok: false });
       expect(found.pids[String(process.pid)]).toMatchObject({ ok: false });
-      // Only bubblewrap's init and the probe itself.
-      expect(found.proc).toEqual([1, 2]);
+      // Only bubblewrap's init, the level's launcher and the probe itself.
+      expect(found.proc).toEqual([1, 2, found.self]);
       expect(found.procCommands['1']?.value).toMatch(/^\/usr\/bin\/bwrap --args \d+ -- /);
-      expect(found.procCommands['2']?.value).toBe(`/usr/bin/node ${SANDBOX_HOME}/probe.mjs`);
+      expect(found.procCommands['2']?.value).toMatch(
+        /^\/usr\/bin\/perl \/run\/cloison\/launcher.pl/,
+      );
+      expect(found.procCommands[String(found.self)]?.value).toBe(
+        `/usr/bin/node ${SANDBOX_HOME}/probe.mjs`,
+      );
+    });
+  });
+
+  it('cannot take the launcher’s environment, descriptors or memory, though it runs as the same account', () => {
+    eachProbe((_attacker, _victim, found) => {
+      // The control: the same reads of its own process succeed.
+      const own = found.guarded['self']!;
+      for (const what of ['environ', 'fd0', 'fd1', 'mem'] as const)
+        expect(own[what], `own ${what}`).toMatchObject({ ok: true });
+      const launcher = found.guarded['2']!;
+      for (const what of ['environ', 'fd0', 'fd1', 'mem'] as const)
+        expect(launcher[what], `launcher's ${what}`).toMatchObject({ ok: false, code: 'EACCES' });
     });
   });
 
@@ -468,10 +489,13 @@ describe('a compartment', () => {
     const bravoMonitors = await started(BRAVO, alphaMonitors);
     const status = await user.call('levels.status', { level: ALPHA.id });
     expect(status.levels[0]?.apps.length).toBe(2);
-    for (const app of status.levels[0]?.apps ?? []) expect(alphaMonitors.has(app.pid)).toBe(true);
     // Every process of each level, children its apps started since included.
     const alpha = processTree(alphaMonitors);
     const bravo = processTree(bravoMonitors);
+    for (const app of status.levels[0]?.apps ?? []) {
+      expect(app.pid).toBeDefined();
+      expect(alpha.has(app.pid!)).toBe(true);
+    }
     for (const level of [alpha, bravo]) {
       expect(commands(level)).toEqual(
         expect.arrayContaining(['bwrap', 'Xvfb', 'x11vnc', 'matchbox-window', 'xterm', 'sleep']),

@@ -8,7 +8,8 @@ import type { Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import type { AppProcess, LevelState } from '../contract/methods.js';
 import { sandboxEnv } from '../compartment/sandbox.js';
-import { killSandbox, startSandbox, type Account, type Sandbox } from '../compartment/spawn.js';
+import type { Account } from '../compartment/spawn.js';
+import { Launcher, type LaunchedApp } from '../compartment/launcher.js';
 import { LevelDisplay } from '../display/display.js';
 import {
   readClipboard,
@@ -41,7 +42,7 @@ export interface RuntimeOptions {
 
 interface Running {
   info: AppProcess;
-  sandbox: Sandbox;
+  app: LaunchedApp;
 }
 
 const STOP_GRACE_MS = 2000;
@@ -53,6 +54,8 @@ export class LevelRuntime {
   private wipeTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   readonly startedAt = new Date();
+
+  private launcher: Launcher | undefined;
 
   private constructor(
     private readonly options: RuntimeOptions,
@@ -76,7 +79,50 @@ export class LevelRuntime {
       height: options.display.height,
       log: (source, text) => log.write(source, text),
     });
-    return new LevelRuntime(options, display, log);
+    const runtime = new LevelRuntime(options, display, log);
+    try {
+      runtime.launcher = await runtime.startLauncher();
+    } catch (err) {
+      await display.stop();
+      throw err;
+    }
+    return runtime;
+  }
+
+  /**
+   * The level's compartment: its home read-write, its display's socket and cookie, its network,
+   * and the launcher that starts its apps inside. Once per level, so that launches stay cheap.
+   */
+  private startLauncher(): Promise<Launcher> {
+    const screen = this.display.access();
+    return Launcher.start(
+      {
+        mounts: [
+          { kind: 'dir', host: this.options.places.home, dest: SANDBOX_HOME, mode: 'rw' },
+          ...screen.mounts,
+        ],
+        masked: this.options.masked,
+        network: this.options.level.network,
+        hostname: this.id,
+        env: this.appEnv(),
+        cwd: SANDBOX_HOME,
+        ...(this.options.account ? { account: this.options.account } : {}),
+        // Apps write to the launcher's stderr: their output lands in the level's log.
+        onOutput: (text) => this.log.write('apps', text),
+      },
+      (status) => {
+        if (this.stopping) return;
+        this.log.write('cloisond', `the level's compartment ended (status ${status})\n`);
+      },
+    );
+  }
+
+  private appEnv(): Record<string, string> {
+    return sandboxEnv(process.env, {
+      HOME: SANDBOX_HOME,
+      USER: 'user',
+      ...this.display.access().env,
+    });
   }
 
   state(): LevelState {
@@ -93,37 +139,26 @@ export class LevelRuntime {
     };
   }
 
-  /** Starts `argv` in a new compartment of this level; `app` is the configured app, if any. */
+  /** Starts `argv` in this level's compartment; `app` is the configured app, if any. */
   async launch(argv: string[], launchedBy: string, app?: string): Promise<AppProcess> {
     this.expectRunning();
     const resolved = await resolveArgv(argv, this.id);
-    const screen = this.display.access();
     const id = `a-${randomBytes(6).toString('base64url')}`;
     const source = app ?? id;
-    const sandbox = await startSandbox({
+    // A compartment that ended (its launcher killed from inside) is made again for this launch.
+    if (!this.launcher?.running) this.launcher = await this.startLauncher();
+    const launched = await this.launcher.launch({
       argv: resolved,
-      mounts: [
-        { kind: 'dir', host: this.options.places.home, dest: SANDBOX_HOME, mode: 'rw' },
-        ...screen.mounts,
-      ],
-      masked: this.options.masked,
-      network: this.options.level.network,
-      hostname: this.id,
-      env: sandboxEnv(process.env, {
-        HOME: SANDBOX_HOME,
-        USER: 'user',
-        ...screen.env,
-      }),
+      env: this.appEnv(),
       cwd: SANDBOX_HOME,
-      ...(this.options.account ? { account: this.options.account } : {}),
-      onOutput: (text) => this.log.write(source, text),
     });
     const info: AppProcess = {
       id,
       level: this.id,
       ...(app ? { app } : {}),
       argv: resolved,
-      pid: sandbox.process.pid!,
+      ...(launched.hostPid !== undefined ? { pid: launched.hostPid } : {}),
+      pidInLevel: launched.pid,
       state: 'running',
       startedAt: new Date().toISOString(),
       launchedBy,
@@ -137,29 +172,30 @@ export class LevelRuntime {
         process: id,
         argv: resolved,
         pid: info.pid,
+        pidInLevel: info.pidInLevel,
         network: this.options.level.network,
       });
     } catch (err) {
       // Fail closed: an app whose launch cannot be recorded does not run.
-      sandbox.process.kill('SIGKILL');
-      await sandbox.exited;
+      this.launcher.signal(launched.pid, 9);
+      await launched.exited;
       throw err;
     }
-    this.apps.set(id, { info, sandbox });
+    this.apps.set(id, { info, app: launched });
     this.log.write('cloisond', `${source} started: ${resolved.join(' ')}\n`);
-    void sandbox.exited.then((code) => this.exited(id, code));
+    void launched.exited.then((code) => this.exited(id, code));
     this.options.changed(this);
     return { ...info };
   }
 
-  /** Stops one app: SIGTERM to every process of its compartment, SIGKILL after a grace period. */
+  /** Stops one app (see `terminate`) and audits it. */
   async stopApp(id: string, actor: string): Promise<AppProcess> {
     const running = this.apps.get(id);
     if (!running) {
       throw new CloisonError('NO_SUCH_APP', `Level "${this.id}" runs no app "${id}".`, { id });
     }
     running.info.state = 'stopped';
-    await terminate(running.sandbox);
+    await this.terminate(running.app);
     await this.options
       .audit({
         actor,
@@ -178,18 +214,45 @@ export class LevelRuntime {
     this.stopping = true;
     clearTimeout(this.wipeTimer);
     for (const running of this.apps.values()) running.info.state = 'stopped';
-    await Promise.all([...this.apps.values()].map((r) => terminate(r.sandbox)));
+    await Promise.all([...this.apps.values()].map((r) => this.terminate(r.app)));
+    // Whatever an app left running in the level (a daemon it forked) ends with the compartment.
+    await this.launcher?.stop();
     await this.owner?.wipe();
     await this.display.stop();
   }
 
   /** Every host pid of this level (the sandboxes' monitors and what runs inside them). */
   async pids(): Promise<number[]> {
-    const roots = [
-      ...this.display.pids(),
-      ...[...this.apps.values()].map((r) => r.sandbox.process.pid!),
-    ];
+    const roots = [...this.display.pids()];
+    if (this.launcher) roots.push(this.launcher.sandbox.process.pid!);
     return descendantsOf(roots);
+  }
+
+  /**
+   * Stops one app: SIGTERM to its process group and to what it started, SIGKILL to them after a
+   * grace period; resolves once its first process has ended.
+   */
+  private async terminate(app: LaunchedApp): Promise<void> {
+    let done = false;
+    void app.exited.then(() => (done = true));
+    const signalAll = async (signal: 'SIGTERM' | 'SIGKILL') => {
+      this.launcher?.signal(app.pid, signal === 'SIGTERM' ? 15 : 9);
+      // Children that left its process group are still its descendants on the host (looked up
+      // only while it runs: once it has ended, its pid may be another's).
+      const inside = app.hostPid && !done ? await descendantsOf([app.hostPid]) : [];
+      for (const pid of inside) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // Already gone.
+        }
+      }
+    };
+    await signalAll('SIGTERM');
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    if (!done) await signalAll('SIGKILL');
+    await app.exited;
   }
 
   async readClipboard(maxBytes: number): Promise<SelectionItem[]> {
@@ -257,27 +320,6 @@ export class LevelRuntime {
       });
     }
   }
-}
-
-/**
- * SIGTERM to every process inside the sandbox (found as descendants of bubblewrap's monitor),
- * then, after a grace period, SIGKILL to the monitor: bubblewrap's init inside dies with it
- * (die-with-parent), and the kernel kills whatever is left in a PID namespace whose init died.
- */
-async function terminate(sandbox: Sandbox): Promise<void> {
-  let done = false;
-  void sandbox.exited.then(() => (done = true));
-  const inside = (await descendantsOf([sandbox.childPid])).filter((p) => p !== sandbox.childPid);
-  for (const pid of inside) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-  }
-  const deadline = Date.now() + STOP_GRACE_MS;
-  while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await killSandbox(sandbox);
 }
 
 /** `roots` and all their descendants, from /proc (parent links). */

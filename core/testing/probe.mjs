@@ -3,7 +3,17 @@
 // shipped. It reads what to try from $HOME/probe-targets.json (so that nothing it looks for shows up
 // on its own command line) and writes what happened to $HOME/probe-result.json for the test to read
 // from the host. It only reports; the test decides.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +84,7 @@ function procTexts() {
 }
 
 const result = {
+  self: process.pid,
   uid: process.getuid(),
   hostname: os.hostname(),
   env: { ...process.env },
@@ -86,6 +97,7 @@ const result = {
   proc: [],
   procCommands: {},
   writes: {},
+  guarded: {},
   leaks: [],
   ownLoopback: await ownLoopback(),
 };
@@ -105,6 +117,17 @@ for (const pid of result.proc) {
 }
 for (const pid of targets.pids ?? []) {
   result.pids[pid] = attempt(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+}
+
+// The level's launcher runs as the same account: what a same-account process could take from it
+// (its environment, its descriptors, its memory), tried on itself as the control.
+for (const pid of [...(targets.guarded ?? []), 'self']) {
+  result.guarded[pid] = {
+    environ: attempt(() => readFileSync(`/proc/${pid}/environ`).length),
+    fd0: attempt(() => readlinkSync(`/proc/${pid}/fd/0`)),
+    fd1: attempt(() => readlinkSync(`/proc/${pid}/fd/1`)),
+    mem: attempt(() => closeSync(openSync(`/proc/${pid}/mem`, 'r'))),
+  };
 }
 
 for (const path of targets.writes ?? []) {
