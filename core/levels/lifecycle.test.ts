@@ -145,7 +145,12 @@ describe('a level at run time', () => {
     const sleeper = await admin.call('compartments.run', { level: 'low', argv: ['sleep', '613'] });
     expect(sleeper.pidInLevel).toBeGreaterThan(2);
     // bubblewrap's init is 1 in the level, the launcher 2: an app of the level kills it.
-    await admin.call('compartments.run', { level: 'low', argv: ['/bin/kill', '-KILL', '2'] });
+    // The launcher may die before it tells that the killer started: then that launch fails, and
+    // says why.
+    await admin.call('compartments.run', { level: 'low', argv: ['/bin/kill', '-KILL', '2'] }).then(
+      (killer) => expect(killer.argv).toEqual(['/bin/kill', '-KILL', '2']),
+      (err: unknown) => expect((err as CloisonError).code).toBe('COMPARTMENT_FAILED'),
+    );
     await until('the level’s apps to end', async () =>
       (await running('low')).apps.length === 0 ? true : undefined,
     );
