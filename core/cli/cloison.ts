@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DaemonClient } from '../client/client.js';
 import { defaultConfigFile, loadConfig } from '../config/index.js';
+import { MimeType } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
+import { resolveLevels } from '../broker/steps.js';
 import type { AppProcess, AuditEntry } from '../contract/methods.js';
 import { explain, unreachableRules } from '../policy/index.js';
 import { verifyAudit } from '../audit/index.js';
@@ -51,6 +53,7 @@ global options:
   --actor NAME   who you are, as the audit log records it (default: your account name)
   --json         machine-readable output
   --justification TEXT   why, for transfers an administrator must approve
+  --timeout SECONDS      give up on a daemon that does not answer (default 120)
 
 exit codes: 0 done, 1 error, 2 usage, 3 denied by a rule, 4 waiting for confirmation or approval,
 5 daemon unreachable, 6 check failed (invalid configuration, broken audit chain),
@@ -61,6 +64,7 @@ interface Globals {
   actor: string;
   json: boolean;
   justification?: string;
+  timeoutSeconds: number;
 }
 
 type Out = { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void };
@@ -77,6 +81,11 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
+/** For a command that takes nothing: an extra word or option is a mistake, not ignored. */
+function noArguments(command: string, args: string[]): void {
+  if (args.length > 0) throw new UsageError(`${command} takes no arguments (got ${args[0]})`);
+}
+
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
   return value;
@@ -84,7 +93,10 @@ function required(value: string | undefined, flag: string): string {
 
 async function connect(g: Globals, role: 'user' | 'admin'): Promise<DaemonClient> {
   const paths = statePaths(g.state);
-  const client = await DaemonClient.connect(role === 'user' ? paths.userSocket : paths.adminSocket);
+  const client = await DaemonClient.connect(
+    role === 'user' ? paths.userSocket : paths.adminSocket,
+    { timeoutMs: g.timeoutSeconds * 1000 },
+  );
   await client.call('session.hello', { actor: g.actor, client: 'cloison' });
   return client;
 }
@@ -120,7 +132,8 @@ async function readStdin(limit: number): Promise<Buffer> {
 }
 
 const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> = {
-  async status(g) {
+  async status(g, args) {
+    noArguments('status', args);
     const status = await withClient(g, 'user', (c) => c.call('daemon.status', {}));
     print(g, status, () =>
       [
@@ -206,7 +219,9 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
   },
 
   async transfers(g, args) {
-    const [verb = 'list', id] = args;
+    const { positionals } = parse(args, {});
+    if (positionals.length > 2) throw new UsageError(`unexpected argument ${positionals[2]}`);
+    const [verb = 'list', id] = positionals;
     if (verb === 'list') {
       const { transfers } = await withClient(g, 'user', (c) => c.call('transfers.list', {}));
       print(g, { transfers }, () =>
@@ -303,9 +318,12 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
         throw new UsageError('--size is a number of bytes');
       if (request.kind !== 'clipboard' && request.kind !== 'file')
         throw new UsageError('--kind is clipboard or file');
+      if (!MimeType.safeParse(request.type).success)
+        throw new UsageError('--type is a MIME type such as text/plain or image/png');
       // With --config, the given file decides; without, the rules in force in the daemon.
       if (values.config) {
         const loaded = await loadConfig(resolve(values.config));
+        resolveLevels(loaded.config, request.from, request.to);
         const text = explain(loaded.config, request, loaded.origins);
         print(g, { request, explanation: text }, () => text);
         return exitCodes.ok;
@@ -404,7 +422,8 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     return exitCodes.ok;
   },
 
-  async reload(g) {
+  async reload(g, args) {
+    noArguments('reload', args);
     const result = await withClient(g, 'admin', (c) => c.call('config.reload', {}));
     print(g, result, () =>
       [
@@ -428,11 +447,12 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
 
 function describeApp(a: AppProcess): string {
   const ended = a.exitCode !== undefined ? `, exit status ${a.exitCode}` : '';
-  return `${a.id}  ${a.level}  ${a.app ?? '(run)'}  ${a.state}${ended}  pid ${a.pid}  ${a.argv.join(' ')}`;
+  return `${a.id}  ${a.level}  ${a.app ?? '(run)'}  ${a.state}${ended}  pid ${a.pid ?? '?'} (${a.pidInLevel} in the level)  ${a.argv.join(' ')}`;
 }
 
 async function levelVerb(g: Globals, verb: string, level: string | undefined, rest: string[]) {
   const usage = 'usage: cloison levels [start L|stop L|status [L]|log L [-n N]]';
+  if (verb !== 'log' && rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
   if (verb === 'status') {
     const { levels } = await withClient(g, 'user', (c) =>
       c.call('levels.status', level ? { level } : {}),
@@ -506,7 +526,12 @@ function printEntries(g: Globals, entries: AuditEntry[], csv: boolean, lines = f
 }
 
 async function main(argv: string[]): Promise<number> {
-  const globals: Globals = { state: defaultStateDir(), actor: userInfo().username, json: false };
+  const globals: Globals = {
+    state: defaultStateDir(),
+    actor: userInfo().username,
+    json: false,
+    timeoutSeconds: 120,
+  };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -528,7 +553,12 @@ async function main(argv: string[]): Promise<number> {
     else if (arg === '--state') globals.state = resolve(takeValue());
     else if (arg === '--actor') globals.actor = takeValue();
     else if (arg === '--justification') globals.justification = takeValue();
-    else rest.push(arg);
+    else if (arg === '--timeout') {
+      const seconds = Number(takeValue());
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400)
+        throw new UsageError('--timeout is a number of seconds, more than 0');
+      globals.timeoutSeconds = seconds;
+    } else rest.push(arg);
   }
   const [name, ...args] = rest;
   const command = name ? commands[name] : undefined;

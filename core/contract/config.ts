@@ -15,6 +15,14 @@ export const MimePattern = z
     'a MIME type such as text/plain, a wildcard such as image/*, or */*',
   );
 
+/** A MIME type without wildcards (`image/png`): what content is, as a request names it. */
+export const MimeType = z
+  .string()
+  .regex(
+    /^[a-z]+\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/,
+    'a MIME type such as text/plain or image/png (no wildcard)',
+  );
+
 export const Colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb');
 
 export const WebApp = z.strictObject({

@@ -2,7 +2,7 @@
 // its result. The daemon validates params against it, the CLI and the shell derive their types from
 // it; nothing re-declares these shapes by hand.
 import { z } from 'zod';
-import { Action, Id, TransferKind } from './config.js';
+import { Action, Id, MimeType, TransferKind } from './config.js';
 
 export const Role = z.enum(['user', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -260,7 +260,7 @@ export const methods = {
       kind: TransferKind,
       from: Id,
       to: Id,
-      type: z.string().min(1).max(255),
+      type: MimeType,
       size: z.int().nonnegative(),
     }),
     z.object({

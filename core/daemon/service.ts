@@ -4,6 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
 import { actorOf, Broker } from '../broker/broker.js';
+import { resolveLevels } from '../broker/steps.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
 import { CloisonError } from '../contract/errors.js';
 import type { Event, LevelInfo } from '../contract/methods.js';
@@ -191,6 +192,8 @@ export class Service {
         return { subscribed: true as const };
       },
       'policy.explain': (params) => {
+        // A level that does not exist is a mistake to name, not a question with an answer.
+        resolveLevels(this.loaded.config, params.from, params.to);
         const result = decide(this.loaded.config, params);
         const explanation = explainResult(this.loaded.config, params, result, this.loaded.origins);
         return {
