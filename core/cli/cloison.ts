@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { hashPassphrase } from '../admin/passphrase.js';
 import { DaemonClient } from '../client/client.js';
 import { defaultConfigFile, loadConfig } from '../config/index.js';
 import { MimeType } from '../contract/config.js';
@@ -46,6 +47,9 @@ commands:
   audit tail [-n N]                       the last entries
   audit export [--since ISO] [--until ISO] [--csv]   entries as JSON Lines (or CSV)
   reload                                  make the daemon re-read its configuration (admin socket)
+  whoami                                  this connection's socket, actor and login
+  admins hash                             a passphrase hash for administration.accounts (the
+                                          passphrase from the terminal, or stdin's first line)
   daemon [cloisond options]               run the daemon in the foreground
 
 global options:
@@ -54,6 +58,9 @@ global options:
   --json         machine-readable output
   --justification TEXT   why, for transfers an administrator must approve
   --timeout SECONDS      give up on a daemon that does not answer (default 120)
+  --login ACCOUNT        open an administrator's or auditor's session on the user socket (the
+                         shell's step) for this command; the passphrase is read from the terminal,
+                         or from the first line of stdin
 
 exit codes: 0 done, 1 error, 2 usage, 3 denied by a rule, 4 waiting for confirmation or approval,
 5 daemon unreachable, 6 check failed (invalid configuration, broken audit chain),
@@ -65,6 +72,7 @@ interface Globals {
   json: boolean;
   justification?: string;
   timeoutSeconds: number;
+  login?: string;
 }
 
 type Out = { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void };
@@ -93,12 +101,48 @@ function required(value: string | undefined, flag: string): string {
 
 async function connect(g: Globals, role: 'user' | 'admin'): Promise<DaemonClient> {
   const paths = statePaths(g.state);
-  const client = await DaemonClient.connect(
-    role === 'user' ? paths.userSocket : paths.adminSocket,
-    { timeoutMs: g.timeoutSeconds * 1000 },
-  );
-  await client.call('session.hello', { actor: g.actor, client: 'cloison' });
+  // A login is the shell's step, taken on the user socket; without one, administration goes
+  // through the admin socket, whose file permissions are the gate.
+  const socket = role === 'user' || g.login ? paths.userSocket : paths.adminSocket;
+  const passphrase = g.login ? await readPassphrase(`Passphrase for ${g.login}: `) : undefined;
+  const client = await DaemonClient.connect(socket, { timeoutMs: g.timeoutSeconds * 1000 });
+  try {
+    await client.call('session.hello', { actor: g.actor, client: 'cloison' });
+    if (g.login && passphrase !== undefined) {
+      await client.call('session.login', { account: g.login, passphrase });
+    }
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   return client;
+}
+
+/** A passphrase: typed without echo on a terminal, else the first line of stdin. */
+async function readPassphrase(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const text = (await readStdin(4096)).toString('utf8');
+    const line = text.split(/\r?\n/)[0] ?? '';
+    if (!line) throw new UsageError('no passphrase on stdin');
+    return line;
+  }
+  process.stderr.write(prompt);
+  process.stdin.setRawMode(true);
+  try {
+    let typed = '';
+    for await (const chunk of process.stdin) {
+      for (const ch of (chunk as Buffer).toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return typed;
+        if (ch === '\u0003') throw new UsageError('cancelled');
+        if (ch === '\u007f') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    }
+    return typed;
+  } finally {
+    process.stdin.setRawMode(false);
+    process.stderr.write('\n');
+  }
 }
 
 async function withClient<T>(
@@ -422,6 +466,36 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     return exitCodes.ok;
   },
 
+  async whoami(g, args) {
+    noArguments('whoami', args);
+    const who = await withClient(g, g.login ? 'admin' : 'user', (c) =>
+      c.call('session.whoami', {}),
+    );
+    print(g, who, () =>
+      [
+        `session ${who.session} on the ${who.socket} socket, as ${printable(who.actor)}`,
+        who.login
+          ? `logged in as ${printable(who.login.account)} (${who.login.role}) since ${who.login.openedAt}; closes after ${who.login.idleMinutes} idle minutes`
+          : 'no administrator’s or auditor’s login',
+      ].join('\n'),
+    );
+    return exitCodes.ok;
+  },
+
+  async admins(g, args) {
+    const { positionals } = parse(args, {});
+    if (positionals[0] !== 'hash' || positionals.length > 1)
+      throw new UsageError('usage: cloison admins hash');
+    const passphrase = await readPassphrase('New passphrase: ');
+    if (process.stdin.isTTY && (await readPassphrase('Again: ')) !== passphrase)
+      throw new UsageError('the two passphrases differ');
+    if ([...passphrase].length < 12)
+      throw new UsageError('a passphrase has at least 12 characters');
+    const hash = await hashPassphrase(passphrase);
+    print(g, { hash }, () => hash);
+    return exitCodes.ok;
+  },
+
   async reload(g, args) {
     noArguments('reload', args);
     const result = await withClient(g, 'admin', (c) => c.call('config.reload', {}));
@@ -553,6 +627,7 @@ async function main(argv: string[]): Promise<number> {
     else if (arg === '--state') globals.state = resolve(takeValue());
     else if (arg === '--actor') globals.actor = takeValue();
     else if (arg === '--justification') globals.justification = takeValue();
+    else if (arg === '--login') globals.login = takeValue();
     else if (arg === '--timeout') {
       const seconds = Number(takeValue());
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400)
