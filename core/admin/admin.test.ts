@@ -212,7 +212,12 @@ describe('roles', () => {
     });
     expect(ok.code).toBe(0);
     // JSON Lines: one entry a line.
-    expect(ok.text.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toHaveLength(3);
+    expect(
+      ok.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toHaveLength(3);
     const wrong = await daemon.cli(['--login', 'audrey', 'audit', 'tail'], {
       stdin: 'not it\n',
     });
