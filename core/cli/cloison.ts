@@ -55,6 +55,8 @@ commands:
   audit verify [--dir DIR]                check the whole hash chain
   audit tail [-n N]                       the last entries
   audit export [--since ISO] [--until ISO] [--csv]   entries as JSON Lines (or CSV)
+  audit search [--since ISO] [--until ISO] [--level L] [--kind K] [--decision D] [--rule R]
+               [--actor TEXT] [--event E] [--limit N] [--csv]   the newest matching entries
   reload                                  make the daemon re-read its configuration (admin socket)
   whoami                                  this connection's socket, actor and login
   admins hash                             a passphrase hash for administration.accounts (the
@@ -568,8 +570,40 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       since: { type: 'string' },
       until: { type: 'string' },
       csv: { type: 'boolean', default: false },
+      level: { type: 'string' },
+      kind: { type: 'string' },
+      decision: { type: 'string' },
+      rule: { type: 'string' },
+      actor: { type: 'string' },
+      event: { type: 'string' },
+      limit: { type: 'string', default: '1000' },
     });
     const [verb] = positionals;
+    if (verb === 'search') {
+      const limit = Number(values.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new UsageError('--limit is a positive number');
+      const pick = (
+        key: 'since' | 'until' | 'level' | 'kind' | 'decision' | 'rule' | 'actor' | 'event',
+      ) => (values[key] !== undefined ? { [key]: values[key] } : {});
+      const result = await withClient(g, 'admin', (c) =>
+        c.call('audit.search', {
+          ...pick('since'),
+          ...pick('until'),
+          ...pick('level'),
+          ...pick('kind'),
+          ...pick('decision'),
+          ...pick('rule'),
+          ...pick('actor'),
+          ...pick('event'),
+          limit,
+        } as Parameters<typeof c.call<'audit.search'>>[1]),
+      );
+      printEntries(g, result.entries, values.csv ?? false, true);
+      if (result.more && !g.json && !values.csv)
+        out.stderr(`(only the newest ${limit} matching entries; --limit for more)\n`);
+      return exitCodes.ok;
+    }
     if (verb === 'verify') {
       // Reads the files directly (no daemon needed): a verifier must not trust the daemon.
       const dir = resolve(values.dir ?? statePaths(g.state).audit);
@@ -603,7 +637,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       return exitCodes.ok;
     }
     throw new UsageError(
-      'usage: cloison audit verify|tail [-n N]|export [--since ISO] [--until ISO] [--csv]',
+      'usage: cloison audit verify|tail [-n N]|export [--since ISO] [--until ISO] [--csv]|search [filters]',
     );
   },
 

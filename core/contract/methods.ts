@@ -469,6 +469,27 @@ export const methods = {
     z.strictObject({ count: z.int().min(1).max(10_000).default(20) }),
     z.object({ entries: z.array(AuditEntry) }),
   ),
+  'audit.search': method(
+    ['admin', 'auditor'],
+    z.strictObject({
+      since: Timestamp.optional(),
+      until: Timestamp.optional(),
+      level: Id.optional(),
+      kind: TransferKind.optional(),
+      decision: Action.optional(),
+      rule: z.string().min(1).max(64).optional(),
+      actor: z.string().min(1).max(128).optional(),
+      event: z.string().min(1).max(64).optional(),
+      /** The newest matching entries, at most this many, oldest first. */
+      limit: z.int().min(1).max(100_000).default(1000),
+    }),
+    z.object({
+      entries: z.array(AuditEntry),
+      /** Entries read, and whether more matched than `limit` (older ones left out). */
+      scanned: z.int(),
+      more: z.boolean(),
+    }),
+  ),
   'audit.export': method(
     ['admin', 'auditor'],
     z.strictObject({
@@ -506,6 +527,8 @@ export const Event = z.discriminatedUnion('type', [
     available: z.boolean(),
     reason: z.string().optional(),
   }),
+  /** An entry written to the audit log: the audit viewer's live tail (administrators and auditors). */
+  z.object({ type: z.literal('audit.entry'), entry: AuditEntry }),
   /** This connection's administrator's or auditor's session closed (logout, idle, new login). */
   z.object({ type: z.literal('session.closed'), reason: z.string() }),
 ]);

@@ -3,6 +3,7 @@
 // validated; this is where each method meets the code that does it.
 import { mkdir } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
+import { matchesFilter } from '../audit/filter.js';
 import { AdminSessions } from '../admin/sessions.js';
 import { actorOf, Broker } from '../broker/broker.js';
 import { resolveLevels } from '../broker/steps.js';
@@ -11,7 +12,7 @@ import { ConfigError, defaultConfigFile, loadConfig, type LoadedConfig } from '.
 import { ConfigVersions } from '../config/versions.js';
 import { existsSync } from 'node:fs';
 import { CloisonError } from '../contract/errors.js';
-import type { Event, LevelInfo } from '../contract/methods.js';
+import type { AuditEntry, Event, LevelInfo } from '../contract/methods.js';
 import { Levels } from '../levels/levels.js';
 import { decide, explainResult } from '../policy/index.js';
 import type { StatePaths } from '../state/paths.js';
@@ -107,6 +108,7 @@ export class Service {
       pid: process.pid,
       config: { digest: loaded.digest, sources: loaded.sources },
     });
+    audit.onAppended((entry) => service.emitToReaders({ type: 'audit.entry', entry }));
     audit.onStatusChange((available: boolean, reason?: string) => {
       service.emit({ type: 'audit.status', available, ...(reason ? { reason } : {}) });
     });
@@ -161,6 +163,14 @@ export class Service {
     await this.broker.rulesChanged(actor);
     await this.levels.prepare(false);
     this.emit({ type: 'config.reloaded', digest: next.digest });
+  }
+
+  /** To subscribed sessions that may read the audit log (admin socket, or an admin or auditor login). */
+  emitToReaders(event: Event): void {
+    for (const session of this.sessions) {
+      if (!session.subscribed) continue;
+      if (session.role === 'admin' || session.login) session.notify(event);
+    }
   }
 
   maxMessageBytes(): number {
@@ -284,6 +294,25 @@ export class Service {
       'audit.tail': async (params) => ({
         entries: await tailAudit(this.options.paths.audit, params.count),
       }),
+      'audit.search': async (params) => {
+        const { since, until, limit, ...filter } = params;
+        // The newest `limit` matches, in a ring: older ones make room.
+        const ring: AuditEntry[] = [];
+        let matched = 0;
+        let scanned = 0;
+        for await (const entry of readAudit(this.options.paths.audit, {
+          ...(since ? { since } : {}),
+          ...(until ? { until } : {}),
+        })) {
+          scanned++;
+          if (!matchesFilter(entry, filter)) continue;
+          ring[matched % limit] = entry;
+          matched++;
+        }
+        const start = matched > limit ? matched % limit : 0;
+        const entries = [...ring.slice(start), ...ring.slice(0, start)];
+        return { entries, scanned, more: matched > limit };
+      },
       'audit.export': async (params) => {
         const entries = [];
         for await (const entry of readAudit(this.options.paths.audit, params)) entries.push(entry);
