@@ -30,10 +30,7 @@ export function matchesFilter(entry: AuditEntry, filter: AuditFilter): boolean {
     const items = Array.isArray(entry['items']) ? (entry['items'] as { rule?: unknown }[]) : [];
     if (field('rule') !== filter.rule && !items.some((i) => i?.rule === filter.rule)) return false;
   }
-  if (
-    filter.actor !== undefined &&
-    !entry.actor.toLowerCase().includes(filter.actor.toLowerCase())
-  )
+  if (filter.actor !== undefined && !entry.actor.toLowerCase().includes(filter.actor.toLowerCase()))
     return false;
   if (
     filter.event !== undefined &&
