@@ -145,13 +145,25 @@ export class LevelRuntime {
     const resolved = await resolveArgv(argv, this.id);
     const id = `a-${randomBytes(6).toString('base64url')}`;
     const source = app ?? id;
-    // A compartment that ended (its launcher killed from inside) is made again for this launch.
-    if (!this.launcher?.running) this.launcher = await this.startLauncher();
+    // A compartment that ended (its launcher killed from outside, out of memory) is made again.
+    if (!this.launcher?.running) {
+      const launcher = await this.startLauncher();
+      if (this.stopping) {
+        await launcher.stop();
+        this.expectRunning();
+      }
+      this.launcher = launcher;
+    }
     const launched = await this.launcher.launch({
       argv: resolved,
       env: this.appEnv(),
       cwd: SANDBOX_HOME,
     });
+    // The level began to stop meanwhile: this app does not outlive it.
+    if (this.stopping) {
+      this.launcher.signal(launched.pid, 9);
+      this.expectRunning();
+    }
     const info: AppProcess = {
       id,
       level: this.id,
@@ -249,10 +261,20 @@ export class LevelRuntime {
         }
       }
     };
+    const waitFor = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
     await signalAll('SIGTERM');
-    const deadline = Date.now() + STOP_GRACE_MS;
-    while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (!done) await signalAll('SIGKILL');
+    await waitFor(STOP_GRACE_MS);
+    if (done) return;
+    await signalAll('SIGKILL');
+    await waitFor(STOP_GRACE_MS);
+    if (done) return;
+    // The launcher does not tell this app's end (hung, or its answers lost): the compartment goes,
+    // and every app of the level with it. Never a stop that waits for ever.
+    this.log.write('cloisond', 'an app did not end when killed: the level’s compartment is ended\n');
+    await this.launcher?.stop();
     await app.exited;
   }
 
