@@ -273,7 +273,10 @@ export class LevelRuntime {
     if (done) return;
     // The launcher does not tell this app's end (hung, or its answers lost): the compartment goes,
     // and every app of the level with it. Never a stop that waits for ever.
-    this.log.write('cloisond', 'an app did not end when killed: the level’s compartment is ended\n');
+    this.log.write(
+      'cloisond',
+      'an app did not end when killed: the level’s compartment is ended\n',
+    );
     await this.launcher?.stop();
     await app.exited;
   }
