@@ -49,6 +49,7 @@ export class Service {
     this.levels = new Levels({
       paths: options.paths,
       configFile: options.configFile,
+      ...(options.rulesDir ? { rulesDir: options.rulesDir } : {}),
       config: () => this.loaded.config,
       audit: async (fields) => {
         await audit.append({ actor: 'cloisond', event: 'level', ...fields });

@@ -219,6 +219,40 @@ describe('a level at run time', () => {
   });
 });
 
+describe('a configuration right in /etc', () => {
+  it('is hidden from the compartments, though /etc is not', async () => {
+    const file = `/etc/cloison-test-${randomBytes(4).toString('hex')}.yaml`;
+    const daemon = await startDaemon({ config, configAt: file });
+    const admin = await daemon.client('admin');
+    try {
+      await admin.call('levels.start', { level: 'low' });
+      const tag = randomBytes(4).toString('hex');
+      await admin.call('compartments.run', {
+        level: 'low',
+        argv: [
+          '/bin/sh',
+          '-c',
+          `{ wc -c < ${file}; wc -c < /etc/hostname; } > "$HOME/${tag}.part" 2>&1; mv "$HOME/${tag}.part" "$HOME/${tag}"`,
+        ],
+      });
+      const result = join(daemon.home('low'), tag);
+      const out = await until('the reader', async () =>
+        existsSync(result) ? readFileSync(result, 'utf8') : undefined,
+      );
+      expect(out).not.toMatch(/cloison/);
+      const [configSize, hostnameSize] = out.trim().split('\n').map(Number);
+      // The control: the rest of /etc is there, and the file is not empty on the host.
+      expect(hostnameSize).toBeGreaterThan(0);
+      expect(readFileSync(file, 'utf8')).toContain('id: lone');
+      expect(configSize).toBe(0);
+    } finally {
+      admin.close();
+      await daemon.cleanup();
+      await rm(file, { force: true });
+    }
+  });
+});
+
 describe('launches that cannot be done', () => {
   it('names bubblewrap’s package when bubblewrap is missing', async () => {
     const err = await failure(requireBwrap('/nonexistent/bwrap'));

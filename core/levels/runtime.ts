@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   logLines: number;
   /** Host folders hidden from every compartment (the configuration, the state folder). */
   masked: string[];
+  /** Host files hidden the same way (a configuration file right in /etc). */
+  maskedFiles: string[];
   /** Appends to the audit log; a failure refuses the action (fail closed). */
   audit: (fields: Record<string, unknown>) => Promise<void>;
   /** Told whenever the level's state changes (apps started or ended, level stopped). */
@@ -100,6 +102,12 @@ export class LevelRuntime {
         mounts: [
           { kind: 'dir', host: this.options.places.home, dest: SANDBOX_HOME, mode: 'rw' },
           ...screen.mounts,
+          // An empty file over each hidden one (bound after /etc, so it wins).
+          ...this.options.maskedFiles.map((dest) => ({
+            kind: 'data' as const,
+            data: new Uint8Array(),
+            dest,
+          })),
         ],
         masked: this.options.masked,
         network: this.options.level.network,

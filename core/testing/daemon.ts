@@ -53,6 +53,8 @@ export interface DaemonOptions {
    * than on a copy in the test's folder.
    */
   packagedDefault?: boolean;
+  /** Where to write the configuration (e.g. right in /etc), instead of the test's own folder. */
+  configAt?: string;
   /** Wrap the daemon command (e.g. with unshare). */
   wrap?: (argv: string[]) => string[];
 }
@@ -65,7 +67,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
   const state = join(dir, 'state');
   const etc = join(dir, 'etc');
   await mkdir(join(etc, 'rules.d'), { recursive: true });
-  const configFile = options.packagedDefault ? defaultConfigYaml : join(etc, 'config.yaml');
+  const configFile = options.packagedDefault
+    ? defaultConfigYaml
+    : (options.configAt ?? join(etc, 'config.yaml'));
   if (!options.packagedDefault)
     await writeFile(configFile, options.config ?? readFileSync(defaultConfigYaml, 'utf8'));
   for (const [name, text] of Object.entries(options.rulesD ?? {}))
