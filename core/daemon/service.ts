@@ -162,6 +162,7 @@ export class Service {
     this.loadedAt = new Date();
     // Transfers waiting for a confirmation or an approval are decided again under the new rules.
     await this.broker.rulesChanged(actor);
+    await this.levels.stopRemoved(actor);
     await this.levels.prepare(false);
     this.emit({ type: 'config.reloaded', digest: next.digest });
   }
@@ -241,10 +242,7 @@ export class Service {
         (await this.levels.start(params.level, actorOf(session))).state(),
       'levels.stop': (params, session) => this.levels.stop(params.level, actorOf(session)),
       'levels.status': (params) => ({ levels: this.levels.status(params.level) }),
-      'levels.log': (params) => {
-        this.levels.level(params.level);
-        return { lines: this.levels.runtime(params.level)?.log.tail(params.count) ?? [] };
-      },
+      'levels.log': (params) => this.levels.log(params.level, params.count),
       'apps.launch': (params, session) =>
         this.levels.launchApp(params.level, params.app, actorOf(session)),
       'apps.stop': (params, session) =>
