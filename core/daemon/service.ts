@@ -1,7 +1,7 @@
 // The daemon's state and its API handlers: the configuration in force, the audit log, the broker,
 // the sessions and their subscriptions. Every handler receives params the contract already
 // validated; this is where each method meets the code that does it.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
 import { matchesFilter } from '../audit/filter.js';
 import { AdminSessions } from '../admin/sessions.js';
@@ -191,6 +191,8 @@ export class Service {
   async stop(): Promise<void> {
     this.broker.close();
     await this.levels.stopAll('cloisond (stopping)');
+    // Ephemeral levels' memory folder: nothing of it stays in RAM once the daemon is gone.
+    await rm(this.options.paths.memory, { recursive: true, force: true }).catch(() => undefined);
     await this.audit
       .append({ actor: 'cloisond', event: 'daemon.stopped', pid: process.pid })
       .catch(() => {});

@@ -3,6 +3,7 @@
 // (a killed launcher ends the level's apps and is made again on the next launch), a stopped app
 // takes its children with it, delivered clipboard content is wiped after its delay unless replaced,
 // and launches that cannot be done say why.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -119,6 +120,53 @@ describe('a level at run time', () => {
     );
     await new Promise((r) => setTimeout(r, 300));
     expect((await running('low')).running).toBe(true);
+  });
+
+  it('runs a program from the level’s own home, which only the compartment can see there', async () => {
+    await writeFile(join(daemon.home('low'), 'hello.sh'), '#!/bin/sh\necho hello from home\n');
+    await chmod(join(daemon.home('low'), 'hello.sh'), 0o755);
+    expect(await shell('low', '/home/user/hello.sh')).toEqual({
+      code: 0,
+      out: 'hello from home\n',
+    });
+    const app = await admin.call('compartments.run', {
+      level: 'low',
+      argv: ['/home/user/hello.sh'],
+    });
+    expect(app.argv).toEqual(['/home/user/hello.sh']);
+  });
+
+  it('lets only the daemon’s account reach a level’s remote display, not the level’s account', async () => {
+    const socket = (await running('low')).display!.vncSocket;
+    const connects = (uid?: number) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '-e',
+            `const s = require('net').connect(${JSON.stringify(socket)}); s.on('connect', () => { console.log('ok'); s.destroy(); }); s.on('error', (e) => console.log(e.code));`,
+          ],
+          { ...(uid !== undefined ? { uid, gid: uid } : {}), stdio: ['ignore', 'pipe', 'ignore'] },
+        );
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', () => resolve(out.trim()));
+      });
+    // The control: the daemon's own account connects.
+    expect(await connects()).toBe('ok');
+    // Compartments run as nobody when the daemon is root: nobody gets no keyboard and no screen.
+    if (process.getuid?.() === 0) expect(await connects(65534)).toBe('EACCES');
+  });
+
+  it('refuses to send nothing', async () => {
+    const err = await failure(
+      user.call('clipboard.send', {
+        from: 'low',
+        to: 'high',
+        items: [{ type: 'text/plain', data: '' }],
+      }),
+    );
+    expect(err.code).toBe('CLIPBOARD_EMPTY');
   });
 
   it('stops an app together with the processes it started', async () => {
