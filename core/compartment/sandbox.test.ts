@@ -60,6 +60,14 @@ describe('sandboxArgs', () => {
       expect(after(args, '--tmpfs')).toEqual([['/etc/cloison'], ['/tmp'], ['/run']]);
     });
 
+    it('bounds /tmp only when asked to, right before it', () => {
+      expect(args).not.toContain('--size');
+      const bounded = sandboxArgs({ ...base, tmpBytes: 1 << 20 });
+      const at = bounded.indexOf('--size');
+      expect(bounded.slice(at, at + 4)).toEqual(['--size', String(1 << 20), '--tmpfs', '/tmp']);
+      expect(after(bounded, '--size')).toHaveLength(1);
+    });
+
     it('mounts /tmp before the display socket that goes into it', () => {
       const tmp = args.findIndex((a, i) => a === '--tmpfs' && args[i + 1] === '/tmp');
       const socket = args.indexOf('/tmp/.X11-unix/X0');

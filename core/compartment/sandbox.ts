@@ -38,6 +38,8 @@ export interface SandboxSpec {
    * process inside holds its descriptors. For a level's launcher, which reaps what it starts.
    */
   asPid1?: boolean;
+  /** Size of the private /tmp (a throw-away compartment's only writable place); else the default. */
+  tmpBytes?: number;
 }
 
 export interface SystemLayout {
@@ -72,7 +74,10 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   for (const folder of spec.system.folders) args.push('--ro-bind', folder, folder);
   for (const link of spec.system.links) args.push('--symlink', link.target, link.path);
   for (const masked of spec.masked) args.push('--tmpfs', masked);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/run');
+  args.push('--proc', '/proc', '--dev', '/dev');
+  // A bounded /tmp: what a sandbox writes there is memory, which no rlimit counts.
+  if (spec.tmpBytes !== undefined) args.push('--size', String(spec.tmpBytes));
+  args.push('--tmpfs', '/tmp', '--tmpfs', '/run');
   for (const m of spec.mounts) {
     const flag =
       m.mode === 'ro' ? '--ro-bind-fd' : m.mode === 'rw' ? '--bind-fd' : '--ro-bind-data';

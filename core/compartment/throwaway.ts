@@ -1,0 +1,175 @@
+// Throw-away compartments: one bubblewrap sandbox per conversion of untrusted content (a PDF to
+// render, an office document to convert, an image to decode), made for that job and gone with it.
+// Trust boundary: the broker on this side, a renderer fed hostile bytes on the other; what comes
+// back is only a byte stream on stdout that the broker checks before anything is built from it.
+import type { Readable } from 'node:stream';
+import { CloisonError } from '../contract/errors.js';
+import { sandboxEnv } from './sandbox.js';
+import { killSandbox, startSandbox, type Account, type Mount, type Sandbox } from './spawn.js';
+
+export interface ThrowawayLimits {
+  /** Private writable memory of each process inside (RLIMIT_DATA). */
+  memoryBytes: number;
+  /** CPU time of each process inside (RLIMIT_CPU). */
+  cpuSeconds: number;
+  /** Wall-clock time of the whole job; the broker kills the compartment after it. */
+  wallSeconds: number;
+  /** Size of the private /tmp, the only writable place (memory no rlimit counts). */
+  tmpBytes: number;
+}
+
+export interface ThrowawayJob {
+  /** What runs inside, under the limits; never through a shell unless the argv says so. */
+  argv: string[];
+  /** The untrusted content and anything else the job reads, as read-only files (e.g. /in/doc). */
+  inputs: { dest: string; data: Uint8Array }[];
+  /** Further host folders, read-only (e.g. a decoder's library folder). */
+  mounts?: { kind: 'dir'; host: string; dest: string; mode: 'ro' }[];
+  limits: ThrowawayLimits;
+  /** The account it runs as when the daemon is root (see `compartmentAccount`). */
+  account?: Account;
+  /** Host folders hidden although under a system folder (the configuration, the state). */
+  masked: string[];
+  /**
+   * Receives stdout, chunk by chunk; the next chunk waits for the returned promise, so a slow
+   * consumer holds the renderer back rather than letting its output pile up in the broker.
+   */
+  onStdout: (chunk: Buffer) => Promise<void> | void;
+}
+
+export interface ThrowawayResult {
+  /** Exit status of the job (128 + signal when killed). */
+  code: number;
+  /** The last few kilobytes of stderr: the renderer's words, untrusted. */
+  stderr: string;
+  /** Killed because it ran past `wallSeconds`. */
+  timedOut: boolean;
+  /** Set when the broker stopped it (a limit checked outside, a consumer's refusal). */
+  stopped?: unknown;
+}
+
+export interface ThrowawayRun {
+  /** Settles once nothing of the compartment runs any more. */
+  done: Promise<ThrowawayResult>;
+  /** Kills the compartment; `reason` comes back in the result (and is thrown by a consumer). */
+  stop(reason: unknown): void;
+}
+
+const PRLIMIT = '/usr/bin/prlimit';
+const STDERR_KEPT = 8192;
+
+/**
+ * The command a throw-away compartment runs: the job's argv under per-process limits set by
+ * prlimit before it execs the job. RLIMIT_DATA rather than RLIMIT_AS: V8 and LibreOffice reserve
+ * address space they never write (and refuse to start under a small RLIMIT_AS), while DATA counts
+ * the private writable memory they can really use. No core dumps (they would land in /tmp).
+ */
+export function limitedArgv(argv: readonly string[], limits: ThrowawayLimits): string[] {
+  return [
+    PRLIMIT,
+    `--data=${limits.memoryBytes}`,
+    `--cpu=${limits.cpuSeconds}`,
+    `--fsize=${limits.tmpBytes}`,
+    '--core=0',
+    '--',
+    ...argv,
+  ];
+}
+
+/** The environment inside: no locale or terminal of the daemon's, a home in the private /tmp. */
+export const THROWAWAY_ENV = {
+  PATH: '/usr/bin:/bin',
+  HOME: '/tmp',
+  TMPDIR: '/tmp',
+  LANG: 'C.UTF-8',
+} as const;
+
+/**
+ * Starts a job in a fresh compartment: every namespace its own (no network: only `lo`), the system
+ * read-only, nothing of any home, /tmp and /run private and in memory, a new session, no
+ * capabilities, killed with the daemon, and the account dropped when the daemon is root.
+ */
+export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
+  let stderr = '';
+  let stopped: unknown;
+  let timedOut = false;
+  const sandbox = await startSandbox({
+    argv: limitedArgv(job.argv, job.limits),
+    mounts: [
+      ...job.inputs.map((i) => ({ kind: 'data' as const, data: i.data, dest: i.dest })),
+      ...(job.mounts ?? []),
+    ],
+    masked: job.masked,
+    network: 'none',
+    hostname: 'sanitiser',
+    env: sandboxEnv({}, { ...THROWAWAY_ENV }),
+    cwd: '/tmp',
+    tmpBytes: job.limits.tmpBytes,
+    stdout: 'pipe',
+    ...(job.account ? { account: job.account } : {}),
+    onOutput: (text) => {
+      stderr = (stderr + text).slice(-STDERR_KEPT);
+    },
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void killSandbox(sandbox);
+  }, job.limits.wallSeconds * 1000);
+  const stop = (reason: unknown) => {
+    stopped ??= reason;
+    void killSandbox(sandbox);
+  };
+  const done = (async (): Promise<ThrowawayResult> => {
+    try {
+      await consume(sandbox, job, stop);
+      const code = await sandbox.exited;
+      return { code, stderr, timedOut, ...(stopped !== undefined ? { stopped } : {}) };
+    } finally {
+      clearTimeout(timer);
+      // Its init gone means its PID namespace is gone: no process of the job survives it.
+      await killSandbox(sandbox);
+    }
+  })();
+  return { done, stop };
+}
+
+/** Feeds stdout to the consumer with back-pressure; a consumer that throws stops the job. */
+async function consume(sandbox: Sandbox, job: ThrowawayJob, stop: (r: unknown) => void) {
+  const stdout = sandbox.process.stdout as Readable;
+  try {
+    for await (const chunk of stdout) {
+      await job.onStdout(chunk as Buffer);
+    }
+  } catch (error) {
+    stop(error);
+    stdout.destroy();
+  }
+}
+
+/** Runs a job to its end; resolves with its result (never throws for the job's own failures). */
+export async function runThrowaway(job: ThrowawayJob): Promise<ThrowawayResult> {
+  const run = await startThrowaway(job);
+  return run.done;
+}
+
+/** The renderer's stderr made fit for an error message: printable ASCII, a few lines, short. */
+export function rendererWords(stderr: string, max = 300): string {
+  const lines = stderr
+    .replace(/[^\x20-\x7e\n]/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  // Repeated complaints (a fuzzed file yields the same syntax error many times) said once.
+  const unique = [...new Set(lines)];
+  const text = unique.slice(-4).join('; ');
+  return text.length > max ? `…${text.slice(-max)}` : text;
+}
+
+/** The error for a compartment that could not run the job at all (bwrap, prlimit missing). */
+export function compartmentUnavailable(what: string, error: unknown): CloisonError {
+  if (error instanceof CloisonError) return error;
+  return new CloisonError(
+    'COMPARTMENT_FAILED',
+    `The throw-away compartment for ${what} could not start: ${error instanceof Error ? error.message : String(error)}.`,
+  );
+}
