@@ -2,10 +2,11 @@
 // render, an office document to convert, an image to decode), made for that job and gone with it.
 // Trust boundary: the broker on this side, a renderer fed hostile bytes on the other; what comes
 // back is only a byte stream on stdout that the broker checks before anything is built from it.
+import { lstat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { CloisonError } from '../contract/errors.js';
-import { sandboxEnv } from './sandbox.js';
-import { killSandbox, startSandbox, type Account, type Mount, type Sandbox } from './spawn.js';
+import { sandboxEnv, SYSTEM_FOLDERS } from './sandbox.js';
+import { killSandbox, startSandbox, type Account, type Sandbox } from './spawn.js';
 
 export interface ThrowawayLimits {
   /** Private writable memory of each process inside (RLIMIT_DATA). */
@@ -172,4 +173,22 @@ export function compartmentUnavailable(what: string, error: unknown): CloisonErr
     'COMPARTMENT_FAILED',
     `The throw-away compartment for ${what} could not start: ${error instanceof Error ? error.message : String(error)}.`,
   );
+}
+
+/**
+ * Of `candidates` (the configuration's folder, the state folder, /etc/cloison), those a compartment
+ * would see through a system folder it binds, and must not: they are hidden behind an empty tmpfs.
+ */
+export async function maskedFolders(candidates: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of candidates) {
+    const underSystem = SYSTEM_FOLDERS.some((f) => path.startsWith(`${f}/`));
+    if (!underSystem || out.includes(path)) continue;
+    const isDir = await lstat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (isDir) out.push(path);
+  }
+  return out;
 }
