@@ -21,7 +21,7 @@ import { assetFile, packageRoot } from '../assets/assets.js';
 import { rendererWords, runThrowaway } from '../compartment/throwaway.js';
 import { SYSTEM_FOLDERS } from '../compartment/sandbox.js';
 import { detectType } from '../inspect/detect.js';
-import { rendererFailure } from './pdf-rasterise.js';
+import { OUT_OF_MEMORY, rendererFailure } from './pdf-rasterise.js';
 import { FrameReader, type Frame } from './pixels.js';
 import {
   checkAccepted,
@@ -152,7 +152,7 @@ export const imageReencode: Sanitiser = {
       },
     });
     if (result.stopped !== undefined) throw result.stopped;
-    if (refusal) throw refusalError(refusal, type, limits.maxPixels);
+    if (refusal) throw refusalError(refusal, type, limits.maxPixels, doc.memoryBytes);
     if (result.timedOut || result.code !== 0)
       throw rendererFailure('image-reencode', 'image', result, doc);
     reader.end();
@@ -173,7 +173,7 @@ export const imageReencode: Sanitiser = {
 };
 
 /** The decoder's refusal as the broker words it; anything but a known refusal is refused too. */
-function refusalError(line: string, type: string, maxPixels: number) {
+function refusalError(line: string, type: string, maxPixels: number, memoryBytes: number) {
   let parsed;
   try {
     parsed = Refusal.safeParse(JSON.parse(line.trim()));
@@ -191,6 +191,14 @@ function refusalError(line: string, type: string, maxPixels: number) {
   switch (r.refused) {
     case 'unreadable': {
       const words = rendererWords(r.reason, 200);
+      if (OUT_OF_MEMORY.test(words)) {
+        return sanitiserError(
+          'image-reencode',
+          'TOO_LARGE',
+          `Decoding the image needed more than the ${Math.round(memoryBytes / 1048576)} MiB of memory allowed: ${words}.`,
+          { limit: 'memory', memoryBytes },
+        );
+      }
       if (/pixel limit/i.test(words)) {
         return sanitiserError(
           'image-reencode',

@@ -111,6 +111,9 @@ export function refusePreamble(
   return undefined;
 }
 
+/** How the renderers (poppler, libvips, LibreOffice, V8) say an allocation failed. */
+export const OUT_OF_MEMORY = /out of memory|bad_alloc|cannot allocate|failed to allocate/i;
+
 const SIGXCPU = 24;
 const SIGKILL = 9;
 const SIGABRT = 6;
@@ -135,7 +138,7 @@ export function rendererFailure(
       { limit: 'time', timeoutSeconds: limits.timeoutSeconds },
     );
   }
-  if (/out of memory|bad_alloc|cannot allocate|failed to allocate/i.test(result.stderr)) {
+  if (OUT_OF_MEMORY.test(result.stderr)) {
     return sanitiserError(
       name,
       'TOO_LARGE',
@@ -276,7 +279,9 @@ export async function rasterisePdf(
       `The PDF cannot be read${words ? `: ${words}` : ''}.`,
     );
   }
-  if (result.timedOut || result.code !== 0) throw rendererFailure(name, 'PDF', result, doc);
+  // poppler says "Out of memory" and skips the page, yet exits 0: its words count as a failure.
+  if (result.timedOut || result.code !== 0 || OUT_OF_MEMORY.test(result.stderr))
+    throw rendererFailure(name, 'PDF', result, doc);
   reader!.end();
   while (encoding.length > 0) await addPage();
   if (reader!.count !== pages) {
