@@ -5,6 +5,7 @@
 // Nothing else leaves: the broker encodes the output itself from these pixels.
 // Usage: node image-decode.mjs FILE FORMAT MAX_PIXELS
 import { readFileSync } from 'node:fs';
+import process from 'node:process';
 import sharp from 'sharp';
 
 sharp.cache(false);

@@ -15,7 +15,7 @@ export interface ThrowawayLimits {
   cpuSeconds: number;
   /** Wall-clock time of the whole job; the broker kills the compartment after it. */
   wallSeconds: number;
-  /** Size of the private /tmp, the only writable place (memory no rlimit counts). */
+  /** Size of /tmp (and of /run and /dev/shm), the only writable places: memory no rlimit counts. */
   tmpBytes: number;
 }
 
@@ -87,8 +87,9 @@ export const THROWAWAY_ENV = {
 
 /**
  * Starts a job in a fresh compartment: every namespace its own (no network: only `lo`), the system
- * read-only, nothing of any home, /tmp and /run private and in memory, a new session, no
- * capabilities, killed with the daemon, and the account dropped when the daemon is root.
+ * and the root read-only, nothing of any home, /tmp, /run and /dev/shm private, in memory and
+ * bounded, a new session, no capabilities, killed with the daemon, and the account dropped when
+ * the daemon is root.
  */
 export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
   let stderr = '';
@@ -106,6 +107,7 @@ export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
     env: sandboxEnv({}, { ...THROWAWAY_ENV }),
     cwd: '/tmp',
     tmpBytes: job.limits.tmpBytes,
+    readOnlyRoot: true,
     stdout: 'pipe',
     ...(job.account ? { account: job.account } : {}),
     onOutput: (text) => {
