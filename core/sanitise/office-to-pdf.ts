@@ -4,7 +4,7 @@
 // crosses is the rasterised PDF only: no macro, field, link, embedded object or metadata.
 import { readFile } from 'node:fs/promises';
 import { assetFile } from '../assets/assets.js';
-import { runThrowaway } from '../compartment/throwaway.js';
+import { rendererWords, runThrowaway } from '../compartment/throwaway.js';
 import { OFFICE_TYPES } from './catalogue.js';
 import { rasterisePdf, rendererFailure } from './pdf-rasterise.js';
 import {
@@ -28,6 +28,9 @@ const extension: Record<(typeof OFFICE_TYPES)[number], string> = {
   'application/rtf': 'rtf',
   'application/x-cfb': 'doc',
 };
+
+/** The exit status of office-convert.sh when LibreOffice wrote no PDF. */
+const NO_PDF = 65;
 
 let script: Promise<Buffer> | undefined;
 const convertScript = () => (script ??= readFile(assetFile('office-convert.sh')));
@@ -73,6 +76,15 @@ export const officeToPdf: Sanitiser = {
       },
     });
     if (result.stopped !== undefined) throw result.stopped;
+    if (result.code === NO_PDF && !result.timedOut) {
+      // LibreOffice ran and could not read it; its Java warning says nothing about the document.
+      const words = rendererWords(result.stderr.replace(/^.*javaldx.*$/gm, ''));
+      throw sanitiserError(
+        'office-to-pdf',
+        'BAD_CONTENT',
+        `LibreOffice cannot read the document${words ? `: ${words}` : ''}.`,
+      );
+    }
     if (result.timedOut || result.code !== 0)
       throw rendererFailure('office-to-pdf', 'document', result, doc);
     const pdf = new Uint8Array(Buffer.concat(chunks));
