@@ -2,9 +2,10 @@
 // the broker's limits, and reports the digest of what will cross. Sanitisers that parse complex
 // formats run their parsers in throw-away compartments, as the account and with the folders hidden
 // that `sanitiseContext` gives them.
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { compartmentAccount } from '../compartment/account.js';
+import { SYSTEM_FOLDERS } from '../compartment/sandbox.js';
 import { maskedFolders } from '../compartment/throwaway.js';
 import type { BrokerSettings } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
@@ -22,13 +23,22 @@ export async function sanitiseContext(
   onProgress?: SanitiseContext['onProgress'],
 ): Promise<SanitiseContext> {
   const account = await compartmentAccount(loaded.config.broker.compartments.account);
-  const config = loaded.sources[0];
+  const [config, ...dropIns] = loaded.sources;
+  const configDir = config ? dirname(config) : undefined;
   const masked = await maskedFolders([
     '/etc/cloison',
-    ...(config ? [dirname(config)] : []),
+    ...(configDir ? [configDir, join(configDir, 'rules.d')] : []),
+    ...dropIns.map((file) => dirname(file)),
     stateRoot,
   ]);
-  return { masked, ...(account ? { account } : {}), ...(onProgress ? { onProgress } : {}) };
+  // A configuration right in a system folder (/etc/cloison.yaml): the file itself is hidden.
+  const maskedFiles = config && SYSTEM_FOLDERS.includes(configDir!) ? [config] : [];
+  return {
+    masked,
+    maskedFiles,
+    ...(account ? { account } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
 }
 
 export async function sanitiseBytes(

@@ -172,6 +172,30 @@ describe('a throw-away compartment, from inside', () => {
   });
 });
 
+describe('a hidden file (a configuration right in /etc)', () => {
+  const read = async (maskedFiles: string[]) => {
+    let out = '';
+    const account = await compartmentAccount('nobody');
+    const result = await runThrowaway({
+      argv: ['/bin/cat', '/etc/passwd'],
+      inputs: [],
+      limits,
+      ...(account ? { account } : {}),
+      masked: [],
+      maskedFiles,
+      onStdout: (chunk) => {
+        out += chunk.toString('utf8');
+      },
+    });
+    return { out, code: result.code };
+  };
+
+  it('reads as empty inside, while the same file is readable when not hidden', async () => {
+    expect((await read([])).out).toMatch(/^root:/);
+    expect(await read(['/etc/passwd'])).toEqual({ out: '', code: 0 });
+  });
+});
+
 describe('limitedArgv', () => {
   it('sets memory, CPU, file size and core limits before the job, never through a shell', () => {
     expect(limitedArgv(['/usr/bin/pdftoppm', '-r', '150'], limits)).toEqual([

@@ -31,6 +31,8 @@ export interface ThrowawayJob {
   account?: Account;
   /** Host folders hidden although under a system folder (the configuration, the state). */
   masked: string[];
+  /** Host files hidden behind an empty one (a configuration file right in /etc). */
+  maskedFiles?: string[];
   /**
    * Receives stdout, chunk by chunk; the next chunk waits for the returned promise, so a slow
    * consumer holds the renderer back rather than letting its output pile up in the broker.
@@ -101,6 +103,12 @@ export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
       ...job.inputs.map((i) => ({ kind: 'data' as const, data: i.data, dest: i.dest })),
       ...(await fontCache()),
       ...(job.mounts ?? []),
+      // An empty file over each hidden one (bound after /etc, so it wins).
+      ...(job.maskedFiles ?? []).map((dest) => ({
+        kind: 'data' as const,
+        data: new Uint8Array(),
+        dest,
+      })),
     ],
     masked: job.masked,
     network: 'none',
@@ -193,8 +201,10 @@ export function compartmentUnavailable(what: string, error: unknown): CloisonErr
 }
 
 /**
- * Of `candidates` (the configuration's folder, the state folder, /etc/cloison), those a compartment
- * would see through a system folder it binds, and must not: they are hidden behind an empty tmpfs.
+ * Of `candidates` (the configuration's folder, its drop-ins, the state folder, /etc/cloison), the
+ * folders a compartment would see through a system folder it binds, and must not: they are hidden
+ * behind an empty tmpfs. (A system folder itself is never hidden whole; a configuration file right
+ * in one is hidden by the caller, file by file.)
  */
 export async function maskedFolders(candidates: readonly string[]): Promise<string[]> {
   const out: string[] = [];

@@ -62,6 +62,7 @@ export const officeToPdf: Sanitiser = {
       },
       ...(context.account ? { account: context.account } : {}),
       masked: context.masked,
+      ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
       onStdout: (chunk) => {
         size += chunk.length;
         if (size > limits.maxBytes) {

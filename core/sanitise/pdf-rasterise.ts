@@ -263,6 +263,7 @@ export async function rasterisePdf(
     },
     ...(context.account ? { account: context.account } : {}),
     masked: context.masked,
+    ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
     onStdout,
   });
   const result = await run.done;

@@ -57,6 +57,8 @@ export interface SanitiseContext {
   account?: Account;
   /** Host folders every compartment must not see (configuration, state). */
   masked: string[];
+  /** Host files hidden the same way (a configuration file right in /etc). */
+  maskedFiles?: string[];
   onProgress?: (progress: SanitiseProgress) => void;
 }
 
