@@ -258,7 +258,7 @@ export async function rasterisePdf(
       memoryBytes: doc.memoryBytes,
       cpuSeconds: doc.timeoutSeconds,
       wallSeconds: doc.timeoutSeconds,
-      // The render script writes only small reports there; pages go through FIFOs.
+      // The render script writes only small reports and links there; pages go through a pipe.
       tmpBytes: 16 * 1024 * 1024,
     },
     ...(context.account ? { account: context.account } : {}),
