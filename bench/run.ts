@@ -4,7 +4,9 @@
 //   files:     a 1 GiB file, throughput against `cp` then `sha256sum`, and `sha256sum` alone;
 //   audit:     durable appends per second, and verify entries per second on 1 million entries;
 //   memory:    the idle daemon's resident set;
-//   launch, level, clipboard between levels: see bench/compartments.ts.
+//   launch, level, clipboard between levels: see bench/compartments.ts;
+//   pdf-rasterise per page against the bare renderer: see bench/sanitisers.ts.
+// `npm run bench -- sanitisers` runs the last group alone.
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { startDaemon } from '../core/testing/daemon.js';
 import { benchAudit } from './audit.js';
 import { benchCompartments } from './compartments.js';
+import { benchSanitisers } from './sanitisers.js';
 
 const benchConfig = `
 levels:
@@ -39,7 +42,15 @@ function rssKiB(pid: number): number {
   return Number(line?.replace(/\D+/g, '') ?? NaN);
 }
 
+function print(results: Record<string, Record<string, number | string>>): void {
+  for (const [name, figures] of Object.entries(results)) {
+    console.log(`${name}:`);
+    for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${v}`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'sanitisers') return print(await benchSanitisers());
   const results: Record<string, Record<string, number | string>> = {};
   const daemon = await startDaemon({ config: benchConfig });
   try {
@@ -107,10 +118,8 @@ async function main(): Promise<void> {
   }
   results.audit = await benchAudit();
   Object.assign(results, await benchCompartments());
-  for (const [name, figures] of Object.entries(results)) {
-    console.log(`${name}:`);
-    for (const [k, v] of Object.entries(figures)) console.log(`  ${k}: ${v}`);
-  }
+  Object.assign(results, await benchSanitisers());
+  print(results);
 }
 
 main().catch((err: unknown) => {

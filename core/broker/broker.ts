@@ -21,7 +21,7 @@ import type { Session } from '../daemon/dispatch.js';
 import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, type InspectedFile } from './files.js';
-import { sanitiseBytes } from './sanitise.js';
+import { sanitiseBytes, sanitiseContext } from './sanitise.js';
 import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
 import { TransferStore, type Held } from './store.js';
 import type { Levels } from '../levels/levels.js';
@@ -76,7 +76,8 @@ export class Broker {
     // would cross are in the record the user or the administrator decides on.
     let items: ClipboardItem[];
     try {
-      items = await sanitiseClipboard(inspected, config.broker);
+      const context = await this.sanitiseContext(transfer);
+      items = await sanitiseClipboard(inspected, config.broker, context);
     } catch (err) {
       return this.fail(transfer, session, err);
     }
@@ -368,7 +369,14 @@ export class Broker {
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
           if (!file?.sanitiser) return bytes;
-          const out = await sanitiseBytes(file.sanitiser, bytes, file.report.type, config.broker);
+          const context = await this.sanitiseContext(transfer, entry.relPath);
+          const out = await sanitiseBytes(
+            file.sanitiser,
+            bytes,
+            file.report.type,
+            config.broker,
+            context,
+          );
           file.report.sanitised = out.report;
           return out.bytes;
         },
@@ -429,6 +437,25 @@ export class Broker {
     extra: Record<string, unknown> = {},
   ) {
     await this.deps.audit.append(auditRecord(transfer, event, actor, extra));
+  }
+
+  /**
+   * How the transfer's sanitisers run their compartments, and where their progress goes: page by
+   * page to every subscribed session, as `transfer.sanitising` (the shell's progress bar, the CLI).
+   */
+  private async sanitiseContext(transfer: Transfer, name?: string) {
+    return sanitiseContext(this.deps.config(), this.deps.paths.root, (progress) => {
+      this.deps.emit({
+        type: 'transfer.sanitising',
+        id: transfer.id,
+        from: transfer.from,
+        to: transfer.to,
+        ...(name !== undefined ? { name } : {}),
+        sanitiser: progress.sanitiser,
+        done: progress.done,
+        total: progress.total,
+      });
+    });
   }
 
   /** Where a level's folders are, by the configuration in force (a held transfer names ids). */

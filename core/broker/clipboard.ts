@@ -5,6 +5,7 @@ import type { BrokerSettings, Config, Level } from '../contract/config.js';
 import type { ClipboardItem, ItemReport } from '../contract/methods.js';
 import { detectType, isKnownType, normaliseMime } from '../inspect/index.js';
 import { decide } from '../policy/index.js';
+import type { SanitiseContext } from '../sanitise/index.js';
 import { sanitiseBytes } from './sanitise.js';
 import { sha256 } from './steps.js';
 
@@ -58,6 +59,7 @@ export async function inspectClipboardItem(
 export async function sanitiseClipboard(
   items: InspectedItem[],
   settings: BrokerSettings,
+  context?: SanitiseContext,
 ): Promise<ClipboardItem[]> {
   const out: ClipboardItem[] = [];
   for (const item of items) {
@@ -65,7 +67,13 @@ export async function sanitiseClipboard(
       out.push({ type: item.report.type, data: item.bytes.toString('base64') });
       continue;
     }
-    const result = await sanitiseBytes(item.sanitiser, item.bytes, item.report.type, settings);
+    const result = await sanitiseBytes(
+      item.sanitiser,
+      item.bytes,
+      item.report.type,
+      settings,
+      context,
+    );
     item.report.sanitised = result.report;
     out.push({ type: result.type, data: Buffer.from(result.bytes).toString('base64') });
   }

@@ -15,7 +15,7 @@ import { formatDiff } from '../config/diff.js';
 import { MimeType } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import { resolveLevels } from '../broker/steps.js';
-import type { AppProcess, AuditEntry } from '../contract/methods.js';
+import { Event, type AppProcess, type AuditEntry } from '../contract/methods.js';
 import { explain, unreachableRules } from '../policy/index.js';
 import { verifyAudit } from '../audit/index.js';
 import { HEAD_FILE } from '../audit/store.js';
@@ -204,6 +204,30 @@ async function withClient<T>(
   }
 }
 
+type Sanitising = Extract<Event, { type: 'transfer.sanitising' }>;
+
+/**
+ * Tells the sanitisers' progress on stderr, one line per page ("report.pdf: pdf-rasterise, page 3
+ * of 14"), for the events `mine` picks (the broker sends them to every subscribed session, and
+ * names the transfer's levels and file). Quiet with --json: stdout stays one JSON document.
+ */
+async function showProgress(
+  g: Globals,
+  client: DaemonClient,
+  mine: (event: Sanitising) => boolean,
+): Promise<void> {
+  if (g.json) return;
+  client.onEvent((raw) => {
+    const parsed = Event.safeParse(raw);
+    if (!parsed.success || parsed.data.type !== 'transfer.sanitising') return;
+    const e = parsed.data;
+    if (!mine(e) || e.done === 0) return;
+    const what = e.name !== undefined ? `${printable(e.name)}: ` : '';
+    out.stderr(`${what}${printable(e.sanitiser)}, page ${e.done} of ${e.total}\n`);
+  });
+  await client.call('events.subscribe', {});
+}
+
 function print(g: Globals, value: unknown, human: () => string): void {
   out.stdout(g.json ? JSON.stringify(value, null, 2) + '\n' : human() + '\n');
 }
@@ -295,15 +319,18 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     if (positionals[0] !== 'send' || positionals.length < 2) {
       throw new UsageError('usage: cloison files send --from A --to B [--move] PATH…');
     }
-    const transfer = await withClient(g, 'user', (c) =>
-      c.call('files.send', {
-        from: required(values.from, '--from'),
-        to: required(values.to, '--to'),
+    const from = required(values.from, '--from');
+    const to = required(values.to, '--to');
+    const transfer = await withClient(g, 'user', async (c) => {
+      await showProgress(g, c, (e) => e.from === from && e.to === to);
+      return c.call('files.send', {
+        from,
+        to,
         paths: positionals.slice(1),
         move: values.move ?? false,
         ...(g.justification ? { justification: g.justification } : {}),
-      }),
-    );
+      });
+    });
     print(g, transfer, () => describeTransfer(transfer));
     return exitCodeForTransfer(transfer);
   },
@@ -328,7 +355,10 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
         : verb === 'confirm'
           ? 'transfers.confirm'
           : 'transfers.cancel';
-    const transfer = await withClient(g, 'user', (c) => c.call(method, { id }));
+    const transfer = await withClient(g, 'user', async (c) => {
+      if (verb === 'confirm') await showProgress(g, c, (e) => e.id === id);
+      return c.call(method, { id });
+    });
     if (transfer.kind === 'clipboard' && verb !== 'cancel')
       return printClipboardResult(g, transfer);
     print(g, transfer, () => describeTransfer(transfer));

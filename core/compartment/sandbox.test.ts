@@ -60,6 +60,23 @@ describe('sandboxArgs', () => {
       expect(after(args, '--tmpfs')).toEqual([['/etc/cloison'], ['/tmp'], ['/run']]);
     });
 
+    it('bounds /tmp, /run and /dev/shm only when asked to', () => {
+      expect(args).not.toContain('--size');
+      expect(args).not.toContain('--remount-ro');
+      const bounded = sandboxArgs({ ...base, tmpBytes: 1 << 20 });
+      const sized = bounded.flatMap((a, i) => (a === '--size' ? [bounded.slice(i, i + 4)] : []));
+      expect(sized).toEqual(
+        ['/tmp', '/run', '/dev/shm'].map((dir) => ['--size', String(1 << 20), '--tmpfs', dir]),
+      );
+    });
+
+    it('makes the root and /dev read-only after every mount, when asked to', () => {
+      const ro = sandboxArgs({ ...base, readOnlyRoot: true });
+      const at = ro.indexOf('--remount-ro');
+      expect(ro.slice(at, at + 4)).toEqual(['--remount-ro', '/', '--remount-ro', '/dev']);
+      expect(at).toBeGreaterThan(ro.lastIndexOf('--ro-bind-data'));
+    });
+
     it('mounts /tmp before the display socket that goes into it', () => {
       const tmp = args.findIndex((a, i) => a === '--tmpfs' && args[i + 1] === '/tmp');
       const socket = args.indexOf('/tmp/.X11-unix/X0');

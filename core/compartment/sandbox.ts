@@ -38,6 +38,13 @@ export interface SandboxSpec {
    * process inside holds its descriptors. For a level's launcher, which reaps what it starts.
    */
   asPid1?: boolean;
+  /**
+   * Size of each writable place (/tmp, /run, /dev/shm: memory, which no rlimit counts); else the
+   * default, unbounded. Throw-away compartments set it.
+   */
+  tmpBytes?: number;
+  /** The root and /dev read-only at the end, so that only the bounded places are writable. */
+  readOnlyRoot?: boolean;
 }
 
 export interface SystemLayout {
@@ -72,13 +79,19 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   for (const folder of spec.system.folders) args.push('--ro-bind', folder, folder);
   for (const link of spec.system.links) args.push('--symlink', link.target, link.path);
   for (const masked of spec.masked) args.push('--tmpfs', masked);
-  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--tmpfs', '/run');
+  args.push('--proc', '/proc', '--dev', '/dev');
+  // Bounded when asked: what a sandbox writes there is memory, which no rlimit counts.
+  const size = spec.tmpBytes !== undefined ? ['--size', String(spec.tmpBytes)] : [];
+  args.push(...size, '--tmpfs', '/tmp', ...size, '--tmpfs', '/run');
+  if (spec.tmpBytes !== undefined) args.push(...size, '--tmpfs', '/dev/shm');
   for (const m of spec.mounts) {
     const flag =
       m.mode === 'ro' ? '--ro-bind-fd' : m.mode === 'rw' ? '--bind-fd' : '--ro-bind-data';
     args.push(flag, String(m.fd), m.dest);
   }
   for (const [key, value] of Object.entries(spec.env)) args.push('--setenv', key, value);
+  // Last, once everything is mounted: nothing but the bounded places above stays writable.
+  if (spec.readOnlyRoot) args.push('--remount-ro', '/', '--remount-ro', '/dev');
   args.push('--chdir', spec.cwd);
   if (spec.asPid1) args.push('--as-pid-1');
   if (spec.infoFd !== undefined) args.push('--info-fd', String(spec.infoFd));

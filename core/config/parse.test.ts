@@ -166,7 +166,7 @@ describe('configuration', () => {
       [
         { sanitise: 'plain-txt' },
         'rules[0].sanitise',
-        /^unknown sanitiser "plain-txt"; did you mean "plain-text"\? \(known: plain-text, html-to-text, image-reencode\)$/,
+        /^unknown sanitiser "plain-txt"; did you mean "plain-text"\? \(known: plain-text, html-to-text, image-reencode, pdf-rasterise, office-to-pdf\)$/,
       ],
       [
         { types: '[image/*]', sanitise: 'image-reencode' },
@@ -178,6 +178,21 @@ describe('configuration', () => {
         'rules[0].types[0]',
         /^sanitiser plain-text does not accept text\/html \(it accepts text\/plain\)$/,
       ],
+      [
+        { types: '[image/png]', sanitise: 'pdf-rasterise' },
+        'rules[0].types[0]',
+        /^sanitiser pdf-rasterise does not accept image\/png \(it accepts application\/pdf\)$/,
+      ],
+      [
+        { types: '[application/pdf]', sanitise: 'office-to-pdf' },
+        'rules[0].types[0]',
+        /^sanitiser office-to-pdf does not accept application\/pdf \(it accepts application\/vnd\.oasis\.opendocument\.text, .*application\/x-cfb\)$/,
+      ],
+      [
+        { types: '[application/*]', sanitise: 'pdf-rasterise' },
+        'rules[0].types[0]',
+        /^"application\/\*" also covers types pdf-rasterise does not accept/,
+      ],
       [{ to: 'low' }, 'rules[0].to', /same level as "from"/],
     ])('refuses %o', (fields, path, message) => {
       const text = `${levels}rules:\n${rule('r', fields)}`;
@@ -185,6 +200,21 @@ describe('configuration', () => {
         expect.objectContaining({ path, message: expect.stringMatching(message) }),
       ]);
     });
+  });
+
+  it.each([
+    [{ types: '[application/pdf]', sanitise: 'pdf-rasterise' }],
+    [
+      {
+        types:
+          '[application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/vnd.oasis.opendocument.text]',
+        sanitise: 'office-to-pdf',
+      },
+    ],
+  ])('takes a document sanitiser on the types it accepts: %o', (fields) => {
+    const text = `${levels}rules:\n${rule('r', { kind: 'file', ...fields })}`;
+    const loaded = parseConfig({ file: 'main.yaml', text });
+    expect(loaded.config.rules[0]?.sanitise).toBe(fields.sanitise);
   });
 
   it('refuses a rule id reserved for the broker', () => {

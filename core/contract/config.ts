@@ -128,6 +128,33 @@ export const BrokerSettings = z.strictObject({
       clipboardWipeSeconds: 120,
       logLines: 2000,
     }),
+  /**
+   * Documents (pdf-rasterise, office-to-pdf) and every throw-away compartment a sanitiser runs:
+   * a conversion over a limit is refused, with the limit named.
+   */
+  documents: z
+    .strictObject({
+      /** Resolution pages are rendered at. */
+      dpi: z.int().min(36).max(600).default(150),
+      /** Most pages of a document; more is refused before any page is rendered. */
+      maxPages: z.int().min(1).max(100_000).default(1000),
+      /** Largest page, in pixels at `dpi`. */
+      maxPagePixels: z.int().positive().default(25_000_000),
+      /** Private writable memory of each process in a throw-away compartment. */
+      memoryBytes: z
+        .int()
+        .min(64 * 1024 * 1024)
+        .default(1024 * 1024 * 1024),
+      /** Longest one conversion may take (wall clock, and CPU time of each process). */
+      timeoutSeconds: z.int().min(1).max(3600).default(300),
+    })
+    .default({
+      dpi: 150,
+      maxPages: 1000,
+      maxPagePixels: 25_000_000,
+      memoryBytes: 1024 * 1024 * 1024,
+      timeoutSeconds: 300,
+    }),
   audit: z
     .strictObject({
       /** A segment of the audit log is closed and a new one started beyond this size. */

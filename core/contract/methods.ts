@@ -521,6 +521,18 @@ export const Event = z.discriminatedUnion('type', [
     bytesDone: z.int(),
     bytesTotal: z.int(),
   }),
+  /** A sanitiser's progress through a document, page by page (`done` of `total`). */
+  z.object({
+    type: z.literal('transfer.sanitising'),
+    id: z.string(),
+    from: Id,
+    to: Id,
+    /** File: the path relative to the source home. Clipboard: absent. */
+    name: z.string().optional(),
+    sanitiser: z.string(),
+    done: z.int().nonnegative(),
+    total: z.int().nonnegative(),
+  }),
   z.object({ type: z.literal('level.updated'), level: LevelState }),
   z.object({ type: z.literal('config.reloaded'), digest: Sha256 }),
   z.object({ type: z.literal('config.refused'), errors: z.array(z.string()) }),

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CloisonError } from '../contract/errors.js';
 import { detectType } from '../inspect/detect.js';
 import { imageReencode } from './image-reencode.js';
+import { DEFAULT_DOCUMENT_LIMITS } from './sanitiser.js';
 
 const limits = { maxBytes: 16 * 1024 * 1024, maxPixels: 50_000_000 };
 
@@ -104,6 +105,22 @@ describe('image-reencode', () => {
     );
     expect(error.details).toMatchObject({ sanitiser: 'image-reencode', width: 20_000 });
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  it('stops a bomb under a raised pixel limit by the memory limit of its compartment', async () => {
+    const bomb = onePixelColourPng(20_000);
+    const rssBefore = process.memoryUsage().rss;
+    const documents = { ...DEFAULT_DOCUMENT_LIMITS, memoryBytes: 256 * 1024 * 1024 };
+    const error = await refusal(
+      imageReencode.run(bomb, 'image/png', { ...limits, maxPixels: 1_000_000_000, documents }),
+    );
+    expect(error.code).toBe('TOO_LARGE');
+    expect(error.message).toMatch(
+      /^Decoding the image needed more than the 256 MiB of memory allowed: .*out of memory/,
+    );
+    expect(error.details).toMatchObject({ limit: 'memory', sanitiser: 'image-reencode' });
+    // The decoder's memory was the compartment's, never the broker's.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(128 * 1024 * 1024);
   });
 
   it('lets an image at the pixel limit through', async () => {

@@ -32,16 +32,13 @@ describe('runSanitiser', () => {
   });
 
   it('refuses an unknown sanitiser by name', async () => {
-    const error = await runSanitiser(
-      'pdf-rasterise',
-      new Uint8Array(),
-      'application/pdf',
-      limits,
-    ).catch((e: unknown) => e);
+    const error = await runSanitiser('pdf-ocr', new Uint8Array(), 'application/pdf', limits).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CloisonError);
     expect(error).toMatchObject({
       code: 'SANITISER_FAILED',
-      message: 'There is no sanitiser named "pdf-rasterise".',
+      message: 'There is no sanitiser named "pdf-ocr".',
     });
   });
 });

@@ -4,22 +4,46 @@ import { normaliseMime } from '../inspect/types.js';
 import { isSanitiserName, sanitiserCatalogue, type SanitiserName } from './catalogue.js';
 import { htmlToText } from './html-to-text.js';
 import { imageReencode } from './image-reencode.js';
+import { officeToPdf } from './office-to-pdf.js';
+import { pdfRasterise } from './pdf-rasterise.js';
 import { plainText } from './plain-text.js';
-import { sanitiserError, type SanitiseLimits, type Sanitiser } from './sanitiser.js';
+import {
+  sanitiserError,
+  type SanitiseContext,
+  type SanitiseLimits,
+  type Sanitiser,
+} from './sanitiser.js';
 import { CloisonError } from '../contract/errors.js';
 
-export type { SanitiseLimits, Sanitiser } from './sanitiser.js';
+export type {
+  DocumentLimits,
+  SanitiseContext,
+  SanitiseLimits,
+  SanitiseProgress,
+  Sanitiser,
+} from './sanitiser.js';
+export { DEFAULT_DOCUMENT_LIMITS } from './sanitiser.js';
 export { sanitiserCatalogue, isSanitiserName, type SanitiserName } from './catalogue.js';
 export { normaliseText } from './plain-text.js';
 
 export const sanitisers: ReadonlyMap<SanitiserName, Sanitiser> = new Map<SanitiserName, Sanitiser>(
-  [plainText, htmlToText, imageReencode].map((sanitiser) => [sanitiser.name, sanitiser]),
+  [plainText, htmlToText, imageReencode, pdfRasterise, officeToPdf].map((sanitiser) => [
+    sanitiser.name,
+    sanitiser,
+  ]),
 );
 
-// Every name of the catalogue has an implementation that accepts the same types.
+// Every name of the catalogue has an implementation that accepts the same types and produces
+// only the types the catalogue says.
 for (const name of Object.keys(sanitiserCatalogue) as SanitiserName[]) {
   const sanitiser = sanitisers.get(name);
-  if (!sanitiser || sanitiser.accepts.join() !== sanitiserCatalogue[name].accepts.join()) {
+  const spec: { accepts: readonly string[]; produces: readonly string[] } =
+    sanitiserCatalogue[name];
+  if (
+    !sanitiser ||
+    sanitiser.accepts.join() !== spec.accepts.join() ||
+    !sanitiser.accepts.every((type) => spec.produces.includes(sanitiser.output(type)))
+  ) {
     throw new Error(`The sanitiser ${name} does not match its catalogue entry.`);
   }
 }
@@ -42,6 +66,7 @@ export async function runSanitiser(
   input: Uint8Array,
   type: string,
   limits: SanitiseLimits,
+  context?: SanitiseContext,
 ): Promise<SanitisedContent> {
   if (!isSanitiserName(name)) {
     throw new CloisonError('SANITISER_FAILED', `There is no sanitiser named "${name}".`, {
@@ -51,7 +76,7 @@ export async function runSanitiser(
   const sanitiser = sanitisers.get(name)!;
   const normal = normaliseMime(type);
   try {
-    const bytes = await sanitiser.run(input, normal, limits);
+    const bytes = await sanitiser.run(input, normal, limits, context);
     return { bytes, type: sanitiser.output(normal), version: sanitiser.version };
   } catch (error) {
     if (error instanceof CloisonError) throw error;

@@ -9,6 +9,7 @@
 // - SANITISER_FAILED: the sanitiser cannot or will not handle valid input (a type it does not
 //   accept, an animated image), or broke on its own.
 // Every error carries `{ sanitiser }` in its details.
+import type { Account } from '../compartment/spawn.js';
 import { CloisonError } from '../contract/errors.js';
 import type { SanitiserName } from './catalogue.js';
 
@@ -17,6 +18,48 @@ export interface SanitiseLimits {
   maxBytes: number;
   /** Largest image, in pixels (width × height), checked before decoding. */
   maxPixels: number;
+  /** Documents and the throw-away compartments of every sanitiser that has one. */
+  documents?: DocumentLimits;
+}
+
+export interface DocumentLimits {
+  /** Resolution pages are rendered at. */
+  dpi: number;
+  /** Most pages of a document; more is refused before any is rendered. */
+  maxPages: number;
+  /** Largest page, in pixels at `dpi`. */
+  maxPagePixels: number;
+  /** Private writable memory of each process in a throw-away compartment. */
+  memoryBytes: number;
+  /** Longest a conversion may take, in seconds (each compartment, and its CPU time). */
+  timeoutSeconds: number;
+}
+
+export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
+  dpi: 150,
+  maxPages: 1000,
+  maxPagePixels: 25_000_000,
+  memoryBytes: 1024 * 1024 * 1024,
+  timeoutSeconds: 300,
+};
+
+/** One step of a long conversion, for the shell's progress bar and the CLI. */
+export interface SanitiseProgress {
+  sanitiser: SanitiserName;
+  /** Pages rendered so far, of `total`. */
+  done: number;
+  total: number;
+}
+
+/** What a sanitiser needs from the broker to run its throw-away compartments. */
+export interface SanitiseContext {
+  /** The account compartments run as when the daemon is root. */
+  account?: Account;
+  /** Host folders every compartment must not see (configuration, state). */
+  masked: string[];
+  /** Host files hidden the same way (a configuration file right in /etc). */
+  maskedFiles?: string[];
+  onProgress?: (progress: SanitiseProgress) => void;
 }
 
 export interface Sanitiser {
@@ -27,7 +70,12 @@ export interface Sanitiser {
   accepts: readonly string[];
   /** The type of the output for an accepted input type. */
   output(type: string): string;
-  run(input: Uint8Array, type: string, limits: SanitiseLimits): Promise<Uint8Array>;
+  run(
+    input: Uint8Array,
+    type: string,
+    limits: SanitiseLimits,
+    context?: SanitiseContext,
+  ): Promise<Uint8Array>;
 }
 
 export function sanitiserError(

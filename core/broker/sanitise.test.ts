@@ -1,0 +1,148 @@
+// Document transfers through a real daemon: a rule names pdf-rasterise, and what lands in the
+// target level is the rebuilt PDF, never the original; progress reaches the CLI page by page; the
+// audit entry holds both digests and the sanitiser with its version; a refusal delivers nothing.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { levelStaging } from '../state/paths.js';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { hostilePdf, onPdf, plainPdf } from '../testing/pdfs.js';
+
+const config = `
+levels:
+  - { id: low, label: Low, colour: "#aa0000", rank: 0 }
+  - { id: high, label: High, colour: "#0000aa", rank: 1 }
+rules:
+  - id: pdf-up
+    kind: file
+    from: "*"
+    to: up
+    types: [application/pdf]
+    action: allow
+    sanitise: pdf-rasterise
+`;
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+interface AuditItem {
+  name: string;
+  sha256: string;
+  sanitised?: { sanitiser: string; sha256: string; size: number; type: string };
+}
+
+describe('a file transfer under a pdf-rasterise rule', () => {
+  let daemon: TestDaemon;
+  let low: string;
+  let high: string;
+  beforeAll(async () => {
+    daemon = await startDaemon({ config });
+    low = daemon.home('low');
+    high = daemon.home('high');
+  });
+  afterAll(async () => {
+    await daemon.cleanup();
+  });
+
+  const lastEntry = async () => {
+    const tail = await daemon.cli(['--json', 'audit', 'tail', '-n', '1']);
+    return JSON.parse(tail.text.trim()) as Record<string, unknown>;
+  };
+
+  describe('a hostile PDF', () => {
+    const original = hostilePdf(3);
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      writeFileSync(join(low, 'report.pdf'), original);
+      sent = await daemon.cli(['files', 'send', '--from', 'low', '--to', 'high', 'report.pdf']);
+    });
+
+    it('is delivered as the rebuilt PDF, never as the original', () => {
+      expect(sent.code).toBe(0);
+      const delivered = readFileSync(join(high, 'Incoming/low/report.pdf'));
+      expect(sha256(delivered)).not.toBe(sha256(original));
+      expect(onPdf(delivered, 'pdfinfo', (f) => [f])).toMatch(/Pages:\s+3\n/);
+      expect(onPdf(delivered, 'qpdf', (f) => ['--json', f])).not.toMatch(/SECRET|JavaScript/);
+    });
+
+    it('told the CLI its progress, page by page', () => {
+      expect(sent.stderr).toContain(
+        [1, 2, 3].map((n) => `report.pdf: pdf-rasterise, page ${n} of 3\n`).join(''),
+      );
+    });
+
+    it('is audited with both digests and the sanitiser with its version', async () => {
+      const entry = await lastEntry();
+      expect(entry.event).toBe('transfer.delivered');
+      const item = (entry.items as AuditItem[])[0]!;
+      const delivered = readFileSync(join(high, 'Incoming/low/report.pdf'));
+      expect(item.sha256).toBe(sha256(original));
+      expect(item.sanitised).toEqual({
+        sanitiser: expect.stringMatching(/^pdf-rasterise@1 \(poppler \d+\.\d+\.\d+\)$/),
+        type: 'application/pdf',
+        size: delivered.length,
+        sha256: sha256(delivered),
+      });
+    });
+  });
+
+  describe.each([
+    [
+      'an encrypted PDF',
+      'locked.pdf',
+      () => {
+        // Encrypted by qpdf, with an empty user password: it opens, and is still refused.
+        const plain = join(low, 'plain-for-lock.pdf');
+        writeFileSync(plain, hostilePdf(1));
+        return { make: 'qpdf', plain };
+      },
+      'BAD_CONTENT',
+      /The PDF is encrypted/,
+    ],
+    [
+      'a PDF of 10,000 pages',
+      'huge.pdf',
+      () => ({ bytes: plainPdf(10_000, 1, 1) }),
+      'TOO_LARGE',
+      /The PDF has 10000 pages, over the limit of 1000 pages\./,
+    ],
+    [
+      'a corrupt PDF',
+      'broken.pdf',
+      () => ({ bytes: Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 0x5a)]) }),
+      'BAD_CONTENT',
+      /The PDF cannot be read/,
+    ],
+  ])('%s', (_what, name, make, code, message) => {
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      const made = make() as { bytes?: Buffer; make?: string; plain?: string };
+      if (made.bytes) writeFileSync(join(low, name), made.bytes);
+      else {
+        execFileSync('qpdf', ['--encrypt', '', 'owner', '256', '--', made.plain!, join(low, name)]);
+      }
+      sent = await daemon.cli(['--json', 'files', 'send', '--from', 'low', '--to', 'high', name]);
+    });
+
+    it('is refused with the reason', () => {
+      expect(sent.code).toBe(1);
+      const error = (JSON.parse(sent.text) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(message);
+    });
+
+    it('leaves nothing in the target level, staged or visible', () => {
+      const incoming = join(high, 'Incoming/low');
+      const names = existsSync(incoming) ? readdirSync(incoming) : [];
+      expect(names.filter((n) => n.includes(name.replace('.pdf', '')))).toEqual([]);
+      const staging = levelStaging(daemon.paths, { id: 'high' });
+      expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    });
+
+    it('is audited as failed, with the code', async () => {
+      const entry = await lastEntry();
+      expect(entry).toMatchObject({ event: 'transfer.failed', error: code });
+    });
+  });
+});

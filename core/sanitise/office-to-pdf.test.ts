@@ -1,0 +1,87 @@
+// office-to-pdf as specifications, against real LibreOffice and poppler in real throw-away
+// compartments: office documents made by the test become PDFs of pixels, nothing else of theirs.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CloisonError } from '../contract/errors.js';
+import { detectType } from '../inspect/detect.js';
+import { docx, odt } from '../testing/office.js';
+import { onPdf, renderPages } from '../testing/pdfs.js';
+import { officeToPdf } from './office-to-pdf.js';
+import { FrameReader } from './pixels.js';
+import { DEFAULT_DOCUMENT_LIMITS, type SanitiseProgress } from './sanitiser.js';
+
+const limits = { maxBytes: 64 * 1024 * 1024, maxPixels: 1, documents: DEFAULT_DOCUMENT_LIMITS };
+
+/** The darkest value of a page rendered at 20 dpi: 255 is a blank page. */
+function darkest(pdf: Uint8Array, page: number): number {
+  const reader = new FrameReader('office-to-pdf', { maxPixels: 1e8, maxFrames: 100 });
+  const frame = reader.push(renderPages(pdf, 20)[page]!)[0]!;
+  return frame.pixels.reduce((min, v) => Math.min(min, v), 255);
+}
+
+describe.each([
+  ['a .docx', docx, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 2],
+  ['an .odt', odt, 'application/vnd.oasis.opendocument.text', 1],
+])('office-to-pdf on %s', (_what, make, type, pages) => {
+  const input = new Uint8Array(make());
+  const progress: SanitiseProgress[] = [];
+  let output: Uint8Array;
+
+  beforeAll(async () => {
+    output = await officeToPdf.run(input, type, limits, {
+      masked: [],
+      onProgress: (p) => progress.push(p),
+    });
+  }, 120_000);
+
+  it('is detected as what it is, from its bytes', async () => {
+    expect((await detectType(input)).type).toBe(type);
+  });
+
+  it(`becomes a PDF of ${pages} page(s)`, () => {
+    expect(onPdf(output, 'qpdf', (f) => ['--check', f])).toMatch(
+      /No syntax or stream encoding errors/,
+    );
+    expect(onPdf(output, 'pdfinfo', (f) => [f])).toMatch(new RegExp(`Pages:\\s+${pages}\\n`));
+    expect(progress.at(-1)).toEqual({ sanitiser: 'office-to-pdf', done: pages, total: pages });
+  });
+
+  it('shows what the document showed: the text drawn, as pixels', () => {
+    expect(darkest(output, 0)).toBeLessThan(100);
+  });
+
+  it('keeps no text, font or metadata of the document', () => {
+    expect(onPdf(output, 'pdftotext', (f) => [f, '-']).trim()).toBe('');
+    expect(
+      onPdf(output, 'pdffonts', (f) => [f])
+        .trim()
+        .split('\n'),
+    ).toHaveLength(2);
+    const everything = onPdf(output, 'qpdf', (f) => ['--json', f]);
+    expect(everything).not.toMatch(/SECRET|LibreOffice|Writer/);
+  });
+});
+
+describe('office-to-pdf refuses', () => {
+  it('a type it does not take', async () => {
+    const error = await officeToPdf
+      .run(new Uint8Array(odt()), 'application/pdf', limits)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CloisonError);
+    expect((error as CloisonError).code).toBe('SANITISER_FAILED');
+  });
+
+  it('a document LibreOffice cannot read, with the reason', async () => {
+    // An .odt's container with nothing a reader can use.
+    const broken = Buffer.from(odt());
+    broken.fill(0x41, 200);
+    const error = await officeToPdf
+      .run(new Uint8Array(broken), 'application/vnd.oasis.opendocument.text', limits)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CloisonError);
+    expect((error as CloisonError).code).toBe('BAD_CONTENT');
+    expect((error as CloisonError).message).toMatch(
+      /^LibreOffice cannot read the document: .*source file could not be loaded/,
+    );
+    expect((error as CloisonError).message).not.toMatch(/javaldx/);
+  }, 120_000);
+});

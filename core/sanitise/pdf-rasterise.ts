@@ -1,0 +1,331 @@
+// The pdf-rasterise sanitiser: an untrusted PDF becomes pixels, and the pixels a new PDF. Every page
+// is rendered by poppler (pdftoppm) inside a throw-away compartment (no network, no home, private
+// /tmp in memory, limits on memory, time and pages); the broker checks what comes out (a page
+// count announced before rendering, then each page's dimensions) and builds the new PDF itself, out
+// of the compartment, from JPEGs it encodes from the raw pixels. Scripts, forms, links,
+// attachments, fonts, text and metadata of the original cannot cross: none of them is pixels.
+//
+// Choices: encrypted PDFs are refused, even those an empty password opens (what an encryption
+// restricts is not the broker's to lift); a PDF poppler cannot open is refused with poppler's words;
+// a page count over `maxPages` is refused before any page is rendered, a page over `maxPagePixels`
+// before it is rendered when its size says so, and again by its pixels; pages are encoded as JPEG
+// at quality 85 (pages of text stay legible at 150 dpi, and photographs stay small).
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { assetFile } from '../assets/assets.js';
+import { startThrowaway, rendererWords, type ThrowawayResult } from '../compartment/throwaway.js';
+import type { CloisonError } from '../contract/errors.js';
+import type { SanitiserName } from './catalogue.js';
+import { PdfWriter } from './pdf-writer.js';
+import { toolVersion } from './versions.js';
+import { FrameReader, type Frame } from './pixels.js';
+import {
+  checkAccepted,
+  checkBytes,
+  DEFAULT_DOCUMENT_LIMITS,
+  sanitiserError,
+  type DocumentLimits,
+  type SanitiseContext,
+  type SanitiseLimits,
+  type Sanitiser,
+} from './sanitiser.js';
+
+sharp.cache(false);
+
+export const JPEG_QUALITY = 85;
+const ENCODING_AHEAD = 2;
+
+let script: Promise<Buffer> | undefined;
+const renderScript = () => (script ??= readFile(assetFile('pdf-render.sh')));
+
+/** What the renderer says about the document before it renders it (see assets/pdf-render.sh). */
+export type Preamble =
+  | { kind: 'unreadable' }
+  | { kind: 'encrypted' }
+  | { kind: 'document'; pages: number; sizes: Map<number, { widthPt: number; heightPt: number }> };
+
+/** Parses the preamble's lines; throws on a line it does not expect (a renderer gone wrong). */
+export function parsePreamble(lines: readonly string[]): Preamble {
+  if (lines[0] === 'unreadable') return { kind: 'unreadable' };
+  let pages: number | undefined;
+  const sizes = new Map<number, { widthPt: number; heightPt: number }>();
+  for (const line of lines) {
+    let m: RegExpExecArray | null;
+    if ((m = /^pages (\d{1,9})$/.exec(line))) pages = Number(m[1]);
+    else if ((m = /^encrypted ([a-z]+)$/.exec(line))) {
+      if (m[1] !== 'no') return { kind: 'encrypted' };
+    } else if ((m = /^size (\d{1,9}) (\d{1,7}(?:\.\d{1,6})?) (\d{1,7}(?:\.\d{1,6})?)$/.exec(line)))
+      sizes.set(Number(m[1]), { widthPt: Number(m[2]), heightPt: Number(m[3]) });
+    else if (line !== 'render') throw new Error(`unexpected line from the renderer: ${line}`);
+  }
+  if (pages === undefined) throw new Error('the renderer did not say how many pages there are');
+  return { kind: 'document', pages, sizes };
+}
+
+/** A page's size in pixels at `dpi`, as pdftoppm rounds it. */
+export function pixelsAt(pt: number, dpi: number): number {
+  return Math.ceil((pt * dpi) / 72);
+}
+
+/**
+ * The refusal a preamble calls for, or undefined: encrypted, no page, too many pages, a page too
+ * large. Pure: the decisions on what the renderer announced, before it renders.
+ */
+export function refusePreamble(
+  name: SanitiserName,
+  preamble: Preamble,
+  limits: DocumentLimits,
+): CloisonError | undefined {
+  if (preamble.kind === 'encrypted') {
+    return sanitiserError(
+      name,
+      'BAD_CONTENT',
+      `The PDF is encrypted; ${name} refuses encrypted documents (save a copy without encryption in the source level first).`,
+      { encrypted: true },
+    );
+  }
+  if (preamble.kind !== 'document') return undefined;
+  if (preamble.pages < 1) {
+    return sanitiserError(name, 'BAD_CONTENT', 'The PDF has no page.', { pages: 0 });
+  }
+  if (preamble.pages > limits.maxPages) {
+    return sanitiserError(
+      name,
+      'TOO_LARGE',
+      `The PDF has ${preamble.pages} pages, over the limit of ${limits.maxPages} pages.`,
+      { pages: preamble.pages, maxPages: limits.maxPages, limit: 'pages' },
+    );
+  }
+  for (const [page, size] of preamble.sizes) {
+    const width = pixelsAt(size.widthPt, limits.dpi);
+    const height = pixelsAt(size.heightPt, limits.dpi);
+    if (width * height > limits.maxPagePixels) {
+      return sanitiserError(
+        name,
+        'TOO_LARGE',
+        `Page ${page} would be ${width}×${height} pixels at ${limits.dpi} dpi (${width * height}), over the limit of ${limits.maxPagePixels} pixels.`,
+        { page, width, height, maxPagePixels: limits.maxPagePixels, limit: 'pixels' },
+      );
+    }
+  }
+  return undefined;
+}
+
+/** How the renderers (poppler, libvips, LibreOffice, V8) say an allocation failed. */
+export const OUT_OF_MEMORY = /out of memory|bad_alloc|cannot allocate|failed to allocate/i;
+
+const SIGXCPU = 24;
+const SIGKILL = 9;
+const SIGABRT = 6;
+const SIGSEGV = 11;
+
+/**
+ * Why a compartment's renderer failed, from its exit and its words: a limit it hit (TOO_LARGE,
+ * with the limit named) or the document itself (BAD_CONTENT). Pure.
+ */
+export function rendererFailure(
+  name: SanitiserName,
+  what: string,
+  result: Pick<ThrowawayResult, 'code' | 'stderr' | 'timedOut'>,
+  limits: DocumentLimits,
+): CloisonError {
+  const words = rendererWords(result.stderr);
+  if (result.timedOut || result.code === 128 + SIGXCPU) {
+    return sanitiserError(
+      name,
+      'TOO_LARGE',
+      `Converting the ${what} took longer than the limit of ${limits.timeoutSeconds} s; it was stopped.`,
+      { limit: 'time', timeoutSeconds: limits.timeoutSeconds },
+    );
+  }
+  if (OUT_OF_MEMORY.test(result.stderr)) {
+    return sanitiserError(
+      name,
+      'TOO_LARGE',
+      `Converting the ${what} needed more than the ${mib(limits.memoryBytes)} of memory allowed; it was stopped.`,
+      { limit: 'memory', memoryBytes: limits.memoryBytes },
+    );
+  }
+  const how =
+    result.code === 128 + SIGABRT || result.code === 128 + SIGSEGV || result.code === 128 + SIGKILL
+      ? `crashed (signal ${result.code - 128})`
+      : `failed (exit status ${result.code})`;
+  return sanitiserError(
+    name,
+    'BAD_CONTENT',
+    `The renderer ${how} on the ${what}${words ? `: ${words}` : ''}.`,
+    { exitCode: result.code },
+  );
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MiB`;
+}
+
+/** The rendering half of pdf-rasterise, shared with office-to-pdf (which names itself in errors). */
+export async function rasterisePdf(
+  name: SanitiserName,
+  input: Uint8Array,
+  limits: SanitiseLimits,
+  context: SanitiseContext = { masked: [] },
+): Promise<Uint8Array> {
+  const doc = limits.documents ?? DEFAULT_DOCUMENT_LIMITS;
+  const writer = new PdfWriter();
+  let reader: FrameReader | undefined;
+  let preambleText = '';
+  let preamble: Preamble | undefined;
+  let rendering = false;
+  let pages = 0;
+  const maxPreamble = 4096 + 64 * doc.maxPages;
+
+  // Pages are encoded while the next one renders: at most ENCODING_AHEAD raw pages are held, and
+  // they are added to the PDF in their order.
+  const encoding: { frame: Frame; jpeg: Promise<Buffer> }[] = [];
+  const addPage = async () => {
+    const { frame, jpeg } = encoding.shift()!;
+    writer.addPage({
+      jpeg: await jpeg,
+      width: frame.width,
+      height: frame.height,
+      channels: 3,
+      widthPt: (frame.width * 72) / doc.dpi,
+      heightPt: (frame.height * 72) / doc.dpi,
+    });
+    if (writer.bytes > limits.maxBytes) {
+      throw sanitiserError(
+        name,
+        'TOO_LARGE',
+        `The output of ${name} is over the limit of ${limits.maxBytes} bytes (at page ${reader!.count} of ${pages}).`,
+        { maxBytes: limits.maxBytes },
+      );
+    }
+    added++;
+    context.onProgress?.({ sanitiser: name, done: added, total: pages });
+  };
+  const encode = (frame: Frame) => {
+    const jpeg = sharp(frame.pixels, {
+      raw: { width: frame.width, height: frame.height, channels: frame.channels },
+    })
+      .jpeg({ quality: JPEG_QUALITY })
+      .toBuffer();
+    // Awaited in order by addPage; a run stopped first must not leave it unhandled.
+    jpeg.catch(() => undefined);
+    encoding.push({ frame, jpeg });
+  };
+  let added = 0;
+
+  const onStdout = async (chunk: Buffer) => {
+    if (!rendering) {
+      preambleText += chunk.toString('latin1');
+      const end = preambleText.indexOf('render\n');
+      const lines = (end === -1 ? preambleText : preambleText.slice(0, end + 6)).split('\n');
+      if (end === -1) {
+        lines.pop(); // an unfinished line
+        if (preambleText.length > maxPreamble)
+          throw sanitiserError(name, 'BAD_CONTENT', 'The renderer said too much before rendering.');
+        // Refuse as early as the renderer has told enough (encrypted, too many pages).
+        const early = tryPreamble(lines);
+        const refusal = early && refusePreamble(name, early, doc);
+        if (refusal) throw refusal;
+        return;
+      }
+      preamble = parseOrFail(name, lines);
+      const refusal = refusePreamble(name, preamble, doc);
+      if (refusal) throw refusal;
+      if (preamble.kind !== 'document') return;
+      pages = preamble.pages;
+      // No more pages than announced, none larger than the limit: checked before each is taken.
+      reader = new FrameReader(name, { maxPixels: doc.maxPagePixels, maxFrames: pages }, 'page');
+      rendering = true;
+      context.onProgress?.({ sanitiser: name, done: 0, total: pages });
+      chunk = Buffer.from(preambleText.slice(end + 7), 'latin1');
+      preambleText = '';
+      if (chunk.length === 0) return;
+    }
+    for (const frame of reader!.push(chunk)) {
+      encode(frame);
+      while (encoding.length > ENCODING_AHEAD) await addPage();
+    }
+  };
+
+  const run = await startThrowaway({
+    argv: ['/bin/sh', '/in/pdf-render.sh', String(doc.dpi), String(doc.maxPages)],
+    inputs: [
+      { dest: '/in/pdf-render.sh', data: await renderScript() },
+      { dest: '/in/document.pdf', data: input },
+    ],
+    limits: {
+      memoryBytes: doc.memoryBytes,
+      cpuSeconds: doc.timeoutSeconds,
+      wallSeconds: doc.timeoutSeconds,
+      // The render script writes only small reports and links there; pages go through a pipe.
+      tmpBytes: 16 * 1024 * 1024,
+    },
+    ...(context.account ? { account: context.account } : {}),
+    masked: context.masked,
+    ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
+    onStdout,
+  });
+  const result = await run.done;
+  if (result.stopped !== undefined) throw result.stopped;
+  if (!rendering) {
+    const last = tryPreamble(preambleText.split('\n').filter((l) => l.length > 0));
+    const refusal = last && refusePreamble(name, last, doc);
+    if (refusal) throw refusal;
+    if (result.timedOut || result.code !== 0) throw rendererFailure(name, 'PDF', result, doc);
+    const words = rendererWords(result.stderr);
+    throw sanitiserError(
+      name,
+      'BAD_CONTENT',
+      `The PDF cannot be read${words ? `: ${words}` : ''}.`,
+    );
+  }
+  // poppler says "Out of memory" and skips the page, yet exits 0: its words count as a failure.
+  if (result.timedOut || result.code !== 0 || OUT_OF_MEMORY.test(result.stderr))
+    throw rendererFailure(name, 'PDF', result, doc);
+  reader!.end();
+  while (encoding.length > 0) await addPage();
+  if (reader!.count !== pages) {
+    throw sanitiserError(
+      name,
+      'BAD_CONTENT',
+      `The renderer gave ${reader!.count} of the ${pages} pages of the PDF.`,
+      { pages, rendered: reader!.count },
+    );
+  }
+  const output = writer.finish();
+  checkBytes(name, 'output', output, limits);
+  return output;
+}
+
+function tryPreamble(lines: readonly string[]): Preamble | undefined {
+  try {
+    return parsePreamble(lines);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOrFail(name: SanitiserName, lines: readonly string[]): Preamble {
+  try {
+    return parsePreamble(lines);
+  } catch (error) {
+    throw sanitiserError(
+      name,
+      'BAD_CONTENT',
+      `The renderer went wrong: ${(error as Error).message}.`,
+    );
+  }
+}
+
+export const pdfRasterise: Sanitiser = {
+  name: 'pdf-rasterise',
+  version: `1 (${toolVersion('poppler')})`,
+  accepts: ['application/pdf'],
+  output: () => 'application/pdf',
+  async run(input, type, limits, context) {
+    checkAccepted(pdfRasterise, type);
+    checkBytes('pdf-rasterise', 'input', input, limits);
+    return rasterisePdf('pdf-rasterise', input, limits, context);
+  },
+};
