@@ -226,6 +226,41 @@ export const methods = {
     }),
     Transfer,
   ),
+  /** Qubes-style copy: reads the source level's clipboard into the broker's buffer (one per session). */
+  'clipboard.capture': method(
+    ['user'],
+    z.strictObject({ from: Id }),
+    z.object({
+      from: Id,
+      items: z.array(z.object({ type: z.string(), size: z.int().nonnegative() })),
+      capturedAt: Timestamp,
+    }),
+  ),
+  /** Qubes-style paste: sends what was captured to the target level; the buffer is emptied. */
+  'clipboard.paste': method(
+    ['user'],
+    z.strictObject({ to: Id, justification: Justification }),
+    Transfer,
+  ),
+  /** One folder of a level's home, for the shell's own file browser (never a native dialog). */
+  'files.list': method(
+    ['user'],
+    z.strictObject({ level: Id, path: z.string().max(4096).default('') }),
+    z.object({
+      level: Id,
+      /** The folder listed, relative to the home, normalised ('' for the home itself). */
+      path: z.string(),
+      entries: z.array(
+        z.object({
+          name: z.string(),
+          kind: z.enum(['file', 'folder', 'other']),
+          size: z.int().nonnegative(),
+        }),
+      ),
+      /** Names that are not UTF-8 and cannot be sent; shown so nothing is hidden. */
+      unnamable: z.int().nonnegative(),
+    }),
+  ),
   'levels.start': method(['user', 'admin'], LevelRef, LevelState),
   'levels.stop': method(['user', 'admin'], LevelRef, LevelState),
   'levels.status': method(

@@ -64,7 +64,10 @@ async function main(): Promise<number> {
     maxMessageBytes: () => service.maxMessageBytes(),
     onSession: (session: Parameters<typeof service.sessions.add>[0], open: boolean) => {
       if (open) service.sessions.add(session);
-      else service.sessions.delete(session);
+      else {
+        service.sessions.delete(session);
+        service.clipboardBuffers.forget(session);
+      }
     },
   };
   // The admin socket is the owner's only; the user socket may be shared with a group (system

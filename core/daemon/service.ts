@@ -4,12 +4,14 @@
 import { mkdir } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
 import { actorOf, Broker } from '../broker/broker.js';
+import { ClipboardBuffers } from '../broker/capture.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
 import { CloisonError } from '../contract/errors.js';
 import type { Event, LevelInfo } from '../contract/methods.js';
+import { listFolder } from '../files/list.js';
 import { Levels } from '../levels/levels.js';
 import { decide, explainResult } from '../policy/index.js';
-import type { StatePaths } from '../state/paths.js';
+import { levelHome, type StatePaths } from '../state/paths.js';
 import type { Handlers, Session } from './dispatch.js';
 
 export const VERSION = '0.1.0';
@@ -27,6 +29,7 @@ export class Service {
   readonly sessions = new Set<Session>();
   readonly broker: Broker;
   readonly levels: Levels;
+  readonly clipboardBuffers: ClipboardBuffers;
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -50,6 +53,11 @@ export class Service {
       paths: options.paths,
       emit: (event, only) => this.emit(event, only),
       levels: this.levels,
+    });
+    this.clipboardBuffers = new ClipboardBuffers({
+      broker: this.broker,
+      levels: this.levels,
+      maxBytes: () => this.loaded.config.broker.sanitiserMaxBytes,
     });
   }
 
@@ -182,6 +190,15 @@ export class Service {
         this.levels.run(params.level, params.argv, actorOf(session)),
       'clipboard.send': (params, session) => this.broker.sendClipboard(params, session),
       'files.send': (params, session) => this.broker.sendFiles(params, session),
+      'clipboard.capture': (params, session) => this.clipboardBuffers.capture(params, session),
+      'clipboard.paste': (params, session) => this.clipboardBuffers.paste(params, session),
+      'files.list': async (params) => {
+        const level = this.levels.level(params.level);
+        return {
+          level: level.id,
+          ...(await listFolder(levelHome(this.options.paths, level), params.path)),
+        };
+      },
       'transfers.list': (_params, session) => ({ transfers: this.broker.list(session) }),
       'transfers.get': (params, session) => this.broker.get(params.id, session),
       'transfers.confirm': (params, session) => this.broker.confirm(params.id, session),
