@@ -90,6 +90,8 @@ export interface ShellApi {
   call<M extends ShellMethod>(method: M, params: Params<M>): Promise<Result<M>>;
   /** Daemon events, validated against the contract; returns an unsubscribe function. */
   onEvent(listener: (event: Event) => void): () => void;
+  /** Where a level's display is bridged for noVNC; absent: the browser host's /vnc/<level>. */
+  vncUrl?(level: string): string;
   /** Which glue runs the shell. */
   readonly mode: 'electron' | 'browser';
 }
