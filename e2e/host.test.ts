@@ -123,26 +123,44 @@ describe('browser host', () => {
       expect(form.status).toBe(415);
       const bad = await call('{"method":');
       expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'PARSE_ERROR' } });
-      const big = await call({ method: 'levels.list', params: { pad: 'x'.repeat(2 * 1024 * 1024) } });
+      const big = await call({
+        method: 'levels.list',
+        params: { pad: 'x'.repeat(2 * 1024 * 1024) },
+      });
       expect(big.status).toBe(413);
     });
 
     it('gives a coded error naming the problem for bad arguments, never a crash', async () => {
       const res = await call({ method: 'apps.launch', params: { level: 'office', app: 42 } });
       expect(res.status).toBe(400);
-      const answer = JSON.parse(res.body) as { ok: false; error: { code: string; message: string } };
+      const answer = JSON.parse(res.body) as {
+        ok: false;
+        error: { code: string; message: string };
+      };
       expect(answer.error.code).toBe('INVALID_PARAMS');
       expect(answer.error.message).toContain('app');
       const extra = await call({ method: 'levels.list', params: { sneaky: true } });
-      expect(JSON.parse(extra.body)).toMatchObject({ ok: false, error: { code: 'INVALID_PARAMS' } });
+      expect(JSON.parse(extra.body)).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_PARAMS' },
+      });
       const noLevel = await call({ method: 'levels.start', params: { level: 'nowhere' } });
-      expect(JSON.parse(noLevel.body)).toMatchObject({ ok: false, error: { code: 'NO_SUCH_LEVEL' } });
+      expect(JSON.parse(noLevel.body)).toMatchObject({
+        ok: false,
+        error: { code: 'NO_SUCH_LEVEL' },
+      });
       // The host still answers afterwards.
       expect((await call({ method: 'daemon.status' })).status).toBe(200);
     });
 
     it('refuses methods the shell does not have, administrators’ ones among them', async () => {
-      for (const method of ['compartments.run', 'config.reload', 'audit.tail', 'nope', 'clipboard.send']) {
+      for (const method of [
+        'compartments.run',
+        'config.reload',
+        'audit.tail',
+        'nope',
+        'clipboard.send',
+      ]) {
         const res = await call({ method, params: {} });
         expect(JSON.parse(res.body), method).toMatchObject({
           ok: false,
@@ -166,7 +184,9 @@ describe('browser host', () => {
       const { page } = await shell.open();
       const outcome = await page.evaluate(async () => {
         const violations: string[] = [];
-        document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+        document.addEventListener('securitypolicyviolation', (e) =>
+          violations.push(e.violatedDirective),
+        );
         const s = document.createElement('script');
         s.textContent = 'window.__inlineRan = true';
         document.body.appendChild(s);

@@ -44,17 +44,24 @@ export function browserApi(origin: string = location.origin): ShellApi {
           credentials: 'same-origin',
         });
       } catch {
-        throw new CloisonError('INTERNAL', 'The shell host cannot be reached.', { unreachable: true });
+        throw new CloisonError('INTERNAL', 'The shell host cannot be reached.', {
+          unreachable: true,
+        });
       }
       let raw: unknown;
       try {
         raw = await res.json();
       } catch {
-        throw new CloisonError('INTERNAL', `The shell host answered ${res.status} without a call result.`);
+        throw new CloisonError(
+          'INTERNAL',
+          `The shell host answered ${res.status} without a call result.`,
+        );
       }
       const answer = ShellAnswer.safeParse(raw);
-      if (!answer.success) throw new CloisonError('INTERNAL', 'The shell host sent a malformed answer.');
-      if (!answer.data.ok) throw new CloisonError(answer.data.error.code, answer.data.error.message);
+      if (!answer.success)
+        throw new CloisonError('INTERNAL', 'The shell host sent a malformed answer.');
+      if (!answer.data.ok)
+        throw new CloisonError(answer.data.error.code, answer.data.error.message);
       const result = methods[method].result.safeParse(answer.data.result);
       if (!result.success) {
         throw new CloisonError('INTERNAL', `The answer to ${method} does not match the contract.`);

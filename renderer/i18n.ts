@@ -24,7 +24,8 @@ const en = {
   nowIn: 'Now in level {level}',
   notifications: 'Notifications',
   dismiss: 'Dismiss',
-  captured: 'Captured {bytes} bytes ({types}) from {level}. Press Ctrl+Shift+V in the target level.',
+  captured:
+    'Captured {bytes} bytes ({types}) from {level}. Press Ctrl+Shift+V in the target level.',
   delivered: '{bytes} bytes ({types}) delivered from {from} to {to} by rule {rule}. {outcome}',
   refused: 'Refused: {reason}',
   refusedRule: 'Refused from {from} to {to} by rule {rule}: {reason}',

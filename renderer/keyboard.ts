@@ -13,7 +13,8 @@ export function switchLevel(store: ShellStore, level: string): void {
     switched = store.getState().switchToLevel(level);
   });
   if (!switched) return;
-  if (!giveKeyboard(level)) document.getElementById(`workspace-${level}`)?.focus({ preventScroll: true });
+  if (!giveKeyboard(level))
+    document.getElementById(`workspace-${level}`)?.focus({ preventScroll: true });
 }
 
 export function installShortcuts(store: ShellStore): () => void {

@@ -30,7 +30,13 @@ await copyFile(join(root, 'renderer/shell.css'), join(out, 'renderer/shell.css')
 
 if (only !== 'renderer' && existsSync(join(root, 'electron/main/main.ts'))) {
   await mkdir(join(out, 'electron'), { recursive: true });
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  };
   await build({
     ...common,
     entryPoints: [join(root, 'electron/main/main.ts')],

@@ -40,17 +40,25 @@ export function LevelBar() {
               aria-controls={`workspace-${level.id}`}
               tabIndex={isActive ? 0 : -1}
               className={`level-tab${isActive ? ' active' : ''}`}
-              style={{ borderColor: level.colour, ...(isActive ? { background: level.colour } : {}) }}
+              style={{
+                borderColor: level.colour,
+                ...(isActive ? { background: level.colour } : {}),
+              }}
               data-level={level.id}
               {...(shortcut ? { 'aria-keyshortcuts': shortcut.replace(/Digit/u, '') } : {})}
               onClick={() => switchLevel(store, level.id)}
               onKeyDown={(e) => {
                 if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-                const next = levels[(i + (e.key === 'ArrowRight' ? 1 : levels.length - 1)) % levels.length];
+                const next =
+                  levels[(i + (e.key === 'ArrowRight' ? 1 : levels.length - 1)) % levels.length];
                 if (next) switchLevel(store, next.id);
               }}
             >
-              <span className="level-shape" aria-hidden="true" style={isActive ? {} : { color: level.colour }}>
+              <span
+                className="level-shape"
+                aria-hidden="true"
+                style={isActive ? {} : { color: level.colour }}
+              >
                 {SHAPES[i % SHAPES.length]}
               </span>
               <span className="level-label">{level.label}</span>
@@ -61,7 +69,9 @@ export function LevelBar() {
               <span className="level-apps" data-testid={`running-count-${level.id}`}>
                 {running.length > 0 ? `${running.length} ▶` : ''}
                 <span className="visually-hidden">
-                  {running.length > 0 ? ` ${running.map((a) => a.app ?? a.argv[0]).join(', ')}` : ''}
+                  {running.length > 0
+                    ? ` ${running.map((a) => a.app ?? a.argv[0]).join(', ')}`
+                    : ''}
                 </span>
               </span>
               {notes > 0 ? (
@@ -77,7 +87,9 @@ export function LevelBar() {
         {t('language')}{' '}
         <select
           value={locale ?? ''}
-          onChange={(e) => store.getState().setLocale((e.target.value || undefined) as Locale | undefined)}
+          onChange={(e) =>
+            store.getState().setLocale((e.target.value || undefined) as Locale | undefined)
+          }
         >
           <option value="">{t('system')}</option>
           <option value="en">English</option>

@@ -6,7 +6,12 @@ import { useEffect, useRef, useState } from 'react';
 import { vncUrl } from '../api.js';
 import { registerDisplay } from '../displays.js';
 
-export function LevelDisplay(props: { level: string; label: string; active: boolean; title: string }) {
+export function LevelDisplay(props: {
+  level: string;
+  label: string;
+  active: boolean;
+  title: string;
+}) {
   const target = useRef<HTMLDivElement>(null);
   const rfbRef = useRef<RFB | undefined>(undefined);
   const [state, setState] = useState<'connecting' | 'connected' | 'disconnected'>('connecting');

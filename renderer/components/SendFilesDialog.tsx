@@ -138,7 +138,9 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
             );
           })}
         </ul>
-        {listing && listing.unnamable > 0 ? <p>{t('unnamable', { count: listing.unnamable })}</p> : null}
+        {listing && listing.unnamable > 0 ? (
+          <p>{t('unnamable', { count: listing.unnamable })}</p>
+        ) : null}
         <label>
           {t('targetLevel')}{' '}
           <select value={to} onChange={(e) => setTo(e.target.value)}>
@@ -152,7 +154,11 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
         {preview ? <p data-testid="send-preview">{preview}</p> : null}
         {p ? (
           <p>
-            <progress max={p.total} value={p.done} aria-label={t('progress', { id: sending ?? '', done: p.done, total: p.total })} />
+            <progress
+              max={p.total}
+              value={p.done}
+              aria-label={t('progress', { id: sending ?? '', done: p.done, total: p.total })}
+            />
           </p>
         ) : null}
         <div className="dialog-buttons">

@@ -33,7 +33,10 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
         <ul className="launcher">
           {level.apps.map((app) => (
             <li key={app.id}>
-              <button type="button" onClick={() => void store.getState().launchApp(level.id, app.id)}>
+              <button
+                type="button"
+                onClick={() => void store.getState().launchApp(level.id, app.id)}
+              >
                 {t('launch', { app: app.label })}
               </button>
               {app.type === 'web' ? <small> {t('webInBrowser')}</small> : null}

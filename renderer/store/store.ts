@@ -48,7 +48,10 @@ export function createShellStore(
           err instanceof CloisonError
             ? err
             : new CloisonError('INTERNAL', err instanceof Error ? err.message : String(err));
-        get().notify({ kind: 'error', text: get().t('error', { code: e.code, message: e.message }) });
+        get().notify({
+          kind: 'error',
+          text: get().t('error', { code: e.code, message: e.message }),
+        });
       },
     };
     return {

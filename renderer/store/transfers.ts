@@ -70,36 +70,45 @@ export function createTransfersSlice({ api, set, get, report }: SliceContext): T
       get().notify({ kind: 'error', level, text: get().t('refused', { reason: err.message }) });
     } else report(err);
   };
+  /**
+   * Clipboard keys run in the order they were pressed: a paste pressed while its capture is still
+   * being read from the level waits for it.
+   */
+  let clipboardQueue: Promise<void> = Promise.resolve();
+  const inOrder = (step: () => Promise<void>): Promise<void> =>
+    (clipboardQueue = clipboardQueue.then(step, step));
   return {
     captured: undefined,
     transfers: {},
     progress: {},
-    async captureClipboard(level) {
-      try {
-        const captured = await api.call('clipboard.capture', { from: level });
-        set({ captured });
-        get().notify({
-          kind: 'info',
-          level,
-          text: get().t('captured', {
-            bytes: captured.items.reduce((n, i) => n + i.size, 0),
-            types: captured.items.map((i) => i.type).join(', '),
+    captureClipboard: (level) =>
+      inOrder(async () => {
+        try {
+          const captured = await api.call('clipboard.capture', { from: level });
+          set({ captured });
+          get().notify({
+            kind: 'info',
             level,
-          }),
-        });
-      } catch (err) {
-        report(err);
-      }
-    },
-    async pasteClipboard(level) {
-      // The broker empties its buffer on a paste, whatever the outcome.
-      set({ captured: undefined });
-      try {
-        get().applyTransfer(await api.call('clipboard.paste', { to: level }));
-      } catch (err) {
-        refused(err, level);
-      }
-    },
+            text: get().t('captured', {
+              bytes: captured.items.reduce((n, i) => n + i.size, 0),
+              types: captured.items.map((i) => i.type).join(', '),
+              level,
+            }),
+          });
+        } catch (err) {
+          report(err);
+        }
+      }),
+    pasteClipboard: (level) =>
+      inOrder(async () => {
+        // The broker empties its buffer on a paste, whatever the outcome.
+        set({ captured: undefined });
+        try {
+          get().applyTransfer(await api.call('clipboard.paste', { to: level }));
+        } catch (err) {
+          refused(err, level);
+        }
+      }),
     async sendFiles(from, to, paths) {
       try {
         const t = await api.call('files.send', { from, to, paths });
