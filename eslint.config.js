@@ -105,6 +105,7 @@ export default tseslint.config(
                 '**/core/**',
                 '!**/core/contract',
                 '!**/core/contract/**',
+                '!**/core/client',
                 '!**/core/client/**',
               ],
               message: 'electron/main imports core/contract and core/client only.',

@@ -6,6 +6,7 @@ export default defineConfig({
       'core/**/*.test.ts',
       'host/**/*.test.ts',
       'renderer/**/*.test.ts',
+      'electron/**/*.test.ts',
       'e2e/**/*.test.ts',
     ],
     globalSetup: ['core/testing/global-setup.ts'],

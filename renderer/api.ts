@@ -3,11 +3,16 @@
 // secret). Answers and events are validated against core/contract as they arrive.
 import { CloisonError } from '../core/contract/errors.js';
 import { Event, methods, type Params, type Result } from '../core/contract/methods.js';
-import { ShellAnswer, type ShellApi, type ShellMethod } from '../core/contract/shell.js';
+import {
+  ShellAnswer,
+  type ShellApi,
+  type ShellBridge,
+  type ShellMethod,
+} from '../core/contract/shell.js';
 
 declare global {
   interface Window {
-    cloison?: ShellApi;
+    cloison?: ShellBridge;
   }
 }
 
@@ -57,16 +62,10 @@ export function browserApi(origin: string = location.origin): ShellApi {
           `The shell host answered ${res.status} without a call result.`,
         );
       }
-      const answer = ShellAnswer.safeParse(raw);
-      if (!answer.success)
-        throw new CloisonError('INTERNAL', 'The shell host sent a malformed answer.');
-      if (!answer.data.ok)
-        throw new CloisonError(answer.data.error.code, answer.data.error.message);
-      const result = methods[method].result.safeParse(answer.data.result);
-      if (!result.success) {
-        throw new CloisonError('INTERNAL', `The answer to ${method} does not match the contract.`);
-      }
-      return result.data as Result<M>;
+      return unwrap(method, raw);
+    },
+    async vncUrl(level) {
+      return vncUrl(level, origin);
     },
     onEvent(listener) {
       listeners.add(listener);
@@ -76,11 +75,42 @@ export function browserApi(origin: string = location.origin): ShellApi {
   };
 }
 
+/** One answer, validated: the result as the contract says, or the coded error, thrown. */
+function unwrap<M extends ShellMethod>(method: M, raw: unknown): Result<M> {
+  const answer = ShellAnswer.safeParse(raw);
+  if (!answer.success)
+    throw new CloisonError('INTERNAL', "The shell's host sent a malformed answer.");
+  if (!answer.data.ok) throw new CloisonError(answer.data.error.code, answer.data.error.message);
+  const result = methods[method].result.safeParse(answer.data.result);
+  if (!result.success) {
+    throw new CloisonError('INTERNAL', `The answer to ${method} does not match the contract.`);
+  }
+  return result.data as Result<M>;
+}
+
+/** The shell's API in Electron: the preload's bridge, its answers and events validated here. */
+export function electronApi(bridge: ShellBridge): ShellApi {
+  return {
+    mode: 'electron',
+    async call(method, params) {
+      return unwrap(method, await bridge.call(method, params));
+    },
+    onEvent(listener) {
+      return bridge.onEvent((raw) => {
+        const event = Event.safeParse(raw);
+        if (event.success) listener(event.data);
+      });
+    },
+    vncUrl: (level) => bridge.vncUrl(level),
+    levelSwitched: (level) => bridge.levelSwitched(level),
+  };
+}
+
 /** Where a level's display is bridged (VNC over a WebSocket), for noVNC. */
 export function vncUrl(level: string, origin: string = location.origin): string {
   return `${origin.replace(/^http/u, 'ws')}/vnc/${encodeURIComponent(level)}`;
 }
 
 export function shellApi(): ShellApi {
-  return window.cloison ?? browserApi();
+  return window.cloison ? electronApi(window.cloison) : browserApi();
 }

@@ -36,6 +36,19 @@ export const NativeApp = z.strictObject({
 
 export const App = z.discriminatedUnion('type', [WebApp, NativeApp]);
 
+/** Permissions a web app can request from the Electron shell. */
+export const WebPermission = z.enum([
+  'camera',
+  'microphone',
+  'geolocation',
+  'notifications',
+  'clipboard-read',
+  'clipboard-sanitized-write',
+  'fullscreen',
+  'media-key-system',
+]);
+export type WebPermission = z.infer<typeof WebPermission>;
+
 export const Level = z.strictObject({
   id: Id,
   label: z.string().min(1).max(64),
@@ -45,6 +58,11 @@ export const Level = z.strictObject({
   network: z.enum(['none', 'host']).default('none'),
   ephemeral: z.boolean().default(false),
   apps: z.array(App).default([]),
+  /**
+   * What the level's web apps may be granted when they ask (Electron shell); everything else is
+   * denied, and so is everything when this is absent.
+   */
+  webPermissions: z.array(WebPermission).default([]),
   /** Stop the level (display included) when its last app exits, rather than on request only. */
   stopWithLastApp: z.boolean().default(false),
   /**

@@ -2,7 +2,7 @@
 // its result. The daemon validates params against it, the CLI and the shell derive their types from
 // it; nothing re-declares these shapes by hand.
 import { z } from 'zod';
-import { Action, Id, TransferKind } from './config.js';
+import { Action, Id, TransferKind, WebPermission } from './config.js';
 
 export const Role = z.enum(['user', 'admin']);
 export type Role = z.infer<typeof Role>;
@@ -20,7 +20,18 @@ export const LevelInfo = z.object({
   rank: z.int(),
   network: z.enum(['none', 'host']),
   ephemeral: z.boolean(),
-  apps: z.array(z.object({ id: Id, label: z.string(), type: z.enum(['web', 'native']) })),
+  apps: z.array(
+    z.object({
+      id: Id,
+      label: z.string(),
+      type: z.enum(['web', 'native']),
+      /** Web apps: where they open, and the origins they may navigate to (the URL's is implied). */
+      url: z.string().optional(),
+      origins: z.array(z.string()).optional(),
+    }),
+  ),
+  /** What the level's web apps may be granted (Electron shell); absent: nothing. */
+  webPermissions: z.array(WebPermission).optional(),
 });
 export type LevelInfo = z.infer<typeof LevelInfo>;
 

@@ -90,8 +90,25 @@ export interface ShellApi {
   call<M extends ShellMethod>(method: M, params: Params<M>): Promise<Result<M>>;
   /** Daemon events, validated against the contract; returns an unsubscribe function. */
   onEvent(listener: (event: Event) => void): () => void;
-  /** Where a level's display is bridged for noVNC; absent: the browser host's /vnc/<level>. */
-  vncUrl?(level: string): string;
+  /** Where a level's display is bridged for noVNC. */
+  vncUrl(level: string): Promise<string>;
+  /** The active level changed (Electron: swap the system clipboard, show its web views). */
+  levelSwitched?(level: string): void;
   /** Which glue runs the shell. */
   readonly mode: 'electron' | 'browser';
+}
+
+/**
+ * What the Electron preload exposes as `window.cloison`: typed by the contract, forwarding only.
+ * Answers come back as ShellAnswer values (errors do not survive contextBridge as classes); the
+ * renderer validates them as it does the browser host's.
+ */
+export interface ShellBridge {
+  readonly mode: 'electron';
+  call<M extends ShellMethod>(method: M, params: Params<M>): Promise<unknown>;
+  onEvent(listener: (event: unknown) => void): () => void;
+  /** The main process's VNC bridge for one level's display. */
+  vncUrl(level: string): Promise<string>;
+  /** Tells the main process which level is active (clipboard swap, web-app views). */
+  levelSwitched(level: string): void;
 }

@@ -243,6 +243,11 @@ function levelInfo(level: LoadedConfig['config']['levels'][number]): LevelInfo {
     rank: level.rank,
     network: level.network,
     ephemeral: level.ephemeral,
-    apps: level.apps.map((a) => ({ id: a.id, label: a.label, type: a.type })),
+    apps: level.apps.map((a) =>
+      a.type === 'web'
+        ? { id: a.id, label: a.label, type: a.type, url: a.url, origins: a.origins }
+        : { id: a.id, label: a.label, type: a.type },
+    ),
+    webPermissions: level.webPermissions,
   };
 }

@@ -3,7 +3,6 @@
 // display takes keys; the others are view-only.
 import RFB from '@novnc/novnc';
 import { useEffect, useRef, useState } from 'react';
-import { vncUrl } from '../api.js';
 import { registerDisplay } from '../displays.js';
 
 export function LevelDisplay(props: {
@@ -11,27 +10,40 @@ export function LevelDisplay(props: {
   label: string;
   active: boolean;
   title: string;
+  url: (level: string) => Promise<string>;
 }) {
   const target = useRef<HTMLDivElement>(null);
   const rfbRef = useRef<RFB | undefined>(undefined);
+  const activeRef = useRef(props.active);
+  activeRef.current = props.active;
   const [state, setState] = useState<'connecting' | 'connected' | 'disconnected'>('connecting');
   useEffect(() => {
-    if (!target.current) return;
-    const url = window.cloison?.vncUrl?.(props.level) ?? vncUrl(props.level);
-    const rfb = new RFB(target.current, url, { shared: true });
-    rfb.scaleViewport = true;
-    rfb.viewOnly = true;
-    rfb.background = '#222';
-    rfbRef.current = rfb;
-    const unregister = registerDisplay(props.level, rfb);
-    rfb.addEventListener('connect', () => setState('connected'));
-    rfb.addEventListener('disconnect', () => setState('disconnected'));
+    const element = target.current;
+    if (!element) return;
+    let live = true;
+    let cleanup = () => {};
+    void props.url(props.level).then((url) => {
+      if (!live) return;
+      const rfb = new RFB(element, url, { shared: true });
+      rfb.scaleViewport = true;
+      rfb.viewOnly = !activeRef.current;
+      rfb.background = '#222';
+      rfbRef.current = rfb;
+      const unregister = registerDisplay(props.level, rfb);
+      rfb.addEventListener('connect', () => setState('connected'));
+      rfb.addEventListener('disconnect', () => setState('disconnected'));
+      cleanup = () => {
+        unregister();
+        rfb.disconnect();
+        rfbRef.current = undefined;
+      };
+    });
     return () => {
-      unregister();
-      rfb.disconnect();
-      rfbRef.current = undefined;
+      live = false;
+      cleanup();
     };
-  }, [props.level]);
+  }, [props.level, props.url]);
+
   useEffect(() => {
     if (rfbRef.current) rfbRef.current.viewOnly = !props.active;
   }, [props.active]);

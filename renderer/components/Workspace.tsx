@@ -10,6 +10,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   const active = useShell((s) => s.active === level.id);
   const state = useShell((s) => s.states[level.id]);
   const t = useShell((s) => s.t);
+  const vncUrlOf = useShell((s) => s.vncUrl);
   const arrived = useShell((s) => s.transfers);
   const incoming = Object.values(arrived)
     .filter((x) => x.kind === 'file' && x.to === level.id && x.status === 'delivered')
@@ -100,6 +101,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
             label={level.label}
             active={active}
             title={t('display', { level: level.label })}
+            url={vncUrlOf}
           />
         ) : (
           <p className="not-running">{t('notRunning', { level: level.label })}</p>

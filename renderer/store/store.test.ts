@@ -49,6 +49,7 @@ function scripted(answers: Partial<Record<ShellMethod, (params: unknown) => unkn
       return (await answer(params)) as never;
     },
     onEvent: () => () => {},
+    vncUrl: async (level) => `ws://test/vnc/${level}`,
   };
   return { api, calls };
 }

@@ -20,6 +20,8 @@ export type ShellState = LevelsSlice &
     receive(event: Event): void;
     /** A read-only call for views that list (files.list, policy.explain); errors are the caller's. */
     call: ShellApi['call'];
+    /** Where a level's display is bridged. */
+    vncUrl: ShellApi['vncUrl'];
   };
 
 export type ShellStore = StoreApi<ShellState>;
@@ -61,6 +63,7 @@ export function createShellStore(
       ...createNotificationsSlice(ctx),
       ...createSettingsSlice(ctx, options.languages),
       call: (method, params) => api.call(method, params),
+      vncUrl: (level) => api.vncUrl(level),
       receive(event) {
         if (event.type === 'level.updated') get().applyLevelState(event.level);
         else if (event.type === 'transfer.updated') get().applyTransfer(event.transfer);

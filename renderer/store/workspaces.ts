@@ -16,7 +16,10 @@ export function createWorkspacesSlice({ api, set, get, report }: SliceContext): 
     active: undefined,
     switchToLevel(level) {
       if (!get().levels.some((l) => l.id === level)) return false;
-      if (get().active !== level) set({ active: level });
+      if (get().active !== level) {
+        set({ active: level });
+        api.levelSwitched?.(level);
+      }
       return true;
     },
     levelAt(index) {
