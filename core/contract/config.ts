@@ -58,11 +58,6 @@ export const Level = z.strictObject({
   network: z.enum(['none', 'host']).default('none'),
   ephemeral: z.boolean().default(false),
   apps: z.array(App).default([]),
-  /**
-   * What the level's web apps may be granted when they ask (Electron shell); everything else is
-   * denied, and so is everything when this is absent.
-   */
-  webPermissions: z.array(WebPermission).default([]),
   /** Stop the level (display included) when its last app exits, rather than on request only. */
   stopWithLastApp: z.boolean().default(false),
   /**
@@ -73,6 +68,11 @@ export const Level = z.strictObject({
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'an account name')
     .optional(),
+  /**
+   * What the level's web apps may be granted when they ask (Electron shell); everything else is
+   * denied, and so is everything when this is absent.
+   */
+  webPermissions: z.array(WebPermission).default([]),
 });
 
 export const TransferKind = z.enum(['clipboard', 'file']);
