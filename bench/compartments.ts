@@ -1,7 +1,8 @@
 // Compartment figures for `npm run bench`, each beside a baseline run in the same process:
-//   launch:    a trivial program (/usr/bin/true) started in a level's sandbox (its home and display
-//              bound in, network none) until it exits, against a bare spawn of the same program as
-//              the same account — p50 and p95;
+//   launch:    a trivial program (/usr/bin/true) started in a level's compartment (its home bound
+//              in, network none) through the level's launcher until it has exited, against a bare
+//              spawn of the same program as the same account — p50 and p95; and, for scale, the
+//              same program in a sandbox of its own (a new set of namespaces per launch);
 //   level:     start time of a level until its display and remote display are ready, and the
 //              memory of an idle level (Xvfb + window manager + x11vnc, with their sandboxes);
 //   clipboard: a transfer between two running levels read from the source's display and written to
@@ -11,6 +12,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compartmentAccount } from '../core/compartment/account.js';
+import { Launcher } from '../core/compartment/launcher.js';
 import { startSandbox } from '../core/compartment/spawn.js';
 import { descendantsOf } from '../core/levels/runtime.js';
 import { startDaemon } from '../core/testing/daemon.js';
@@ -42,40 +44,58 @@ async function launchOverhead(rounds: number) {
     });
     return ms(start);
   };
-  const sandboxed = async () => {
+  const compartment = {
+    mounts: [{ kind: 'dir' as const, host: home, dest: '/home/user', mode: 'rw' as const }],
+    masked: [],
+    network: 'none' as const,
+    hostname: 'bench',
+    env: { HOME: '/home/user' },
+    cwd: '/home/user',
+    ...(account ? { account } : {}),
+  };
+  const launcher = await Launcher.start(compartment, () => undefined);
+  const inLevel = async () => {
     const start = process.hrtime.bigint();
-    const sandbox = await startSandbox({
+    const app = await launcher.launch({
       argv: ['/usr/bin/true'],
-      mounts: [{ kind: 'dir', host: home, dest: '/home/user', mode: 'rw' }],
-      masked: [],
-      network: 'none',
-      hostname: 'bench',
       env: { HOME: '/home/user' },
       cwd: '/home/user',
-      ...(account ? { account } : {}),
     });
+    await app.exited;
+    return ms(start);
+  };
+  const ownSandbox = async () => {
+    const start = process.hrtime.bigint();
+    const sandbox = await startSandbox({ ...compartment, argv: ['/usr/bin/true'] });
     await sandbox.exited;
     return ms(start);
   };
   for (let i = 0; i < 10; i++) {
     await bare();
-    await sandboxed();
+    await inLevel();
+    await ownSandbox();
   }
   const b: number[] = [];
   const s: number[] = [];
+  const own: number[] = [];
   for (let i = 0; i < rounds; i++) {
     b.push(await bare());
-    s.push(await sandboxed());
+    s.push(await inLevel());
+    if (i % 4 === 0) own.push(await ownSandbox());
   }
+  await launcher.stop();
   await rm(dir, { recursive: true, force: true });
   return {
     bareP50ms: round(percentile(b, 50)),
     bareP95ms: round(percentile(b, 95)),
-    sandboxedP50ms: round(percentile(s, 50)),
-    sandboxedP95ms: round(percentile(s, 95)),
+    inLevelP50ms: round(percentile(s, 50)),
+    inLevelP95ms: round(percentile(s, 95)),
     overheadP50ms: round(percentile(s, 50) - percentile(b, 50)),
     overheadP95ms: round(percentile(s, 95) - percentile(b, 95)),
-    ratioP50: round(percentile(s, 50) / percentile(b, 50), 1),
+    ratioP50: round(percentile(s, 50) / percentile(b, 50), 2),
+    ownSandboxP50ms: round(percentile(own, 50)),
+    ownSandboxP95ms: round(percentile(own, 95)),
+    note: 'in level: through the running level’s launcher; own sandbox: bwrap with new namespaces per launch',
   };
 }
 

@@ -41,7 +41,9 @@ export interface BrokerDeps {
 }
 
 /** Who did it, as the audit log records it: what the peer said, and the session it came on. */
+/** Who did it, as the audit log records it: a logged-in administrator or auditor by account. */
 export function actorOf(session: Session): string {
+  if (session.login) return `${session.login.account} [${session.login.role}] (${session.id})`;
   return `${session.actor} (${session.id})`;
 }
 
@@ -446,7 +448,11 @@ export class Broker {
     const held = this.store.get(id);
     this.expectStatus(held, 'waiting-for-approval');
     // Compared in a normal form: "BOB" or "bob " is still bob, and may not approve bob's request.
-    if (held.requesterSession === session.id || sameActor(held.transfer.requester, session.actor)) {
+    if (
+      held.requesterSession === session.id ||
+      sameActor(held.transfer.requester, session.actor) ||
+      (session.login && sameActor(held.transfer.requester, session.login.account))
+    ) {
       throw new CloisonError(
         'APPROVER_IS_REQUESTER',
         `Transfer "${id}" was requested by ${held.transfer.requester}; someone else must approve it.`,

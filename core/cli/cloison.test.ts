@@ -2,6 +2,7 @@
 // administrator reads must say what is there, once, in English, and never obey the text it shows.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.js';
@@ -202,5 +203,81 @@ describe('cloison human output of hostile text', () => {
       expect(tail.text).toContain('transfer.denied\\u{1b}[1A');
       expect(tail.text).toContain('no\\u{202e}reason');
     });
+  });
+});
+
+describe('cloison given words it does not know', () => {
+  let daemon: TestDaemon;
+  beforeAll(async () => {
+    daemon = await startDaemon({ config: testConfig });
+  });
+  afterAll(async () => {
+    await daemon?.cleanup();
+  });
+
+  it.each([
+    [['status', '--bogus'], /status takes no arguments/],
+    [['reload', 'now'], /reload takes no arguments/],
+    [['transfers', 'list', '--bogus'], /Unknown option '--bogus'/],
+    [['transfers', 'show', 'x', 'y'], /unexpected argument y/],
+    [['levels', 'start', 'low', 'extra'], /unexpected argument extra/],
+    [['apps', 'list', '--bogus'], /Unknown option '--bogus'/],
+  ])('refuses %j with usage (exit 2), and does nothing', async (args, message) => {
+    const before = (await daemon.cli(['audit', 'tail', '-n', '1000', '--json'])).text;
+    const result = await daemon.cli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect((await daemon.cli(['audit', 'tail', '-n', '1000', '--json'])).text).toBe(before);
+  });
+
+  it('refuses to explain a transfer naming a level that does not exist, or a type that is none', async () => {
+    const explainArgs = (from: string, type: string) => [
+      'policy',
+      'explain',
+      '--kind',
+      'clipboard',
+      '--from',
+      from,
+      '--to',
+      'high',
+      '--type',
+      type,
+      '--size',
+      '3',
+    ];
+    // The control: a real question gets its answer.
+    const known = await daemon.cli(explainArgs('low', 'text/plain'));
+    expect(known.code).toBe(0);
+    expect(known.text).toMatch(/decision:/);
+    const unknown = await daemon.cli(explainArgs('nowhere', 'text/plain'));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/There is no level "nowhere"/);
+    const wildcard = await daemon.cli(explainArgs('low', 'text/*'));
+    expect(wildcard.code).toBe(2);
+    expect(wildcard.stderr).toMatch(/--type is a MIME type/);
+  });
+});
+
+describe('cloison facing a socket that never answers', () => {
+  it('gives up after --timeout and says so, as unreachable (exit 5)', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'cloison-cli-silent-'));
+    await mkdir(join(state, 'run'));
+    // Accepts, reads, never answers: a hung daemon, or something else listening there.
+    const silent = net.createServer((socket) => socket.on('data', () => undefined));
+    await new Promise<void>((r) => silent.listen(join(state, 'run', 'user.sock'), r));
+    try {
+      const result = await runCli(['--state', state, '--timeout', '0.5', 'status']);
+      expect(result.code).toBe(5);
+      expect(result.stderr).toMatch(/did not answer session.hello within 0.5 s/);
+    } finally {
+      silent.close();
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a timeout that is not a positive number of seconds', async () => {
+    const result = await runCli(['--timeout', 'soon', 'status']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--timeout is a number of seconds/);
   });
 });

@@ -6,9 +6,12 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { hashPassphrase } from '../admin/passphrase.js';
 import { DaemonClient } from '../client/client.js';
 import { defaultConfigFile, loadConfig } from '../config/index.js';
+import { MimeType } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
+import { resolveLevels } from '../broker/steps.js';
 import type { AppProcess, AuditEntry } from '../contract/methods.js';
 import { explain, unreachableRules } from '../policy/index.js';
 import { verifyAudit } from '../audit/index.js';
@@ -44,6 +47,9 @@ commands:
   audit tail [-n N]                       the last entries
   audit export [--since ISO] [--until ISO] [--csv]   entries as JSON Lines (or CSV)
   reload                                  make the daemon re-read its configuration (admin socket)
+  whoami                                  this connection's socket, actor and login
+  admins hash                             a passphrase hash for administration.accounts (the
+                                          passphrase from the terminal, or stdin's first line)
   daemon [cloisond options]               run the daemon in the foreground
 
 global options:
@@ -51,6 +57,10 @@ global options:
   --actor NAME   who you are, as the audit log records it (default: your account name)
   --json         machine-readable output
   --justification TEXT   why, for transfers an administrator must approve
+  --timeout SECONDS      give up on a daemon that does not answer (default 120)
+  --login ACCOUNT        open an administrator's or auditor's session on the user socket (the
+                         shell's step) for this command; the passphrase is read from the terminal,
+                         or from the first line of stdin
 
 exit codes: 0 done, 1 error, 2 usage, 3 denied by a rule, 4 waiting for confirmation or approval,
 5 daemon unreachable, 6 check failed (invalid configuration, broken audit chain),
@@ -61,6 +71,8 @@ interface Globals {
   actor: string;
   json: boolean;
   justification?: string;
+  timeoutSeconds: number;
+  login?: string;
 }
 
 type Out = { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void };
@@ -77,6 +89,11 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
+/** For a command that takes nothing: an extra word or option is a mistake, not ignored. */
+function noArguments(command: string, args: string[]): void {
+  if (args.length > 0) throw new UsageError(`${command} takes no arguments (got ${args[0]})`);
+}
+
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new UsageError(`${flag} is required`);
   return value;
@@ -84,9 +101,48 @@ function required(value: string | undefined, flag: string): string {
 
 async function connect(g: Globals, role: 'user' | 'admin'): Promise<DaemonClient> {
   const paths = statePaths(g.state);
-  const client = await DaemonClient.connect(role === 'user' ? paths.userSocket : paths.adminSocket);
-  await client.call('session.hello', { actor: g.actor, client: 'cloison' });
+  // A login is the shell's step, taken on the user socket; without one, administration goes
+  // through the admin socket, whose file permissions are the gate.
+  const socket = role === 'user' || g.login ? paths.userSocket : paths.adminSocket;
+  const passphrase = g.login ? await readPassphrase(`Passphrase for ${g.login}: `) : undefined;
+  const client = await DaemonClient.connect(socket, { timeoutMs: g.timeoutSeconds * 1000 });
+  try {
+    await client.call('session.hello', { actor: g.actor, client: 'cloison' });
+    if (g.login && passphrase !== undefined) {
+      await client.call('session.login', { account: g.login, passphrase });
+    }
+  } catch (err) {
+    client.close();
+    throw err;
+  }
   return client;
+}
+
+/** A passphrase: typed without echo on a terminal, else the first line of stdin. */
+async function readPassphrase(prompt: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const text = (await readStdin(4096)).toString('utf8');
+    const line = text.split(/\r?\n/)[0] ?? '';
+    if (!line) throw new UsageError('no passphrase on stdin');
+    return line;
+  }
+  process.stderr.write(prompt);
+  process.stdin.setRawMode(true);
+  try {
+    let typed = '';
+    for await (const chunk of process.stdin) {
+      for (const ch of (chunk as Buffer).toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return typed;
+        if (ch === '\u0003') throw new UsageError('cancelled');
+        if (ch === '\u007f') typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    }
+    return typed;
+  } finally {
+    process.stdin.setRawMode(false);
+    process.stderr.write('\n');
+  }
 }
 
 async function withClient<T>(
@@ -120,7 +176,8 @@ async function readStdin(limit: number): Promise<Buffer> {
 }
 
 const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> = {
-  async status(g) {
+  async status(g, args) {
+    noArguments('status', args);
     const status = await withClient(g, 'user', (c) => c.call('daemon.status', {}));
     print(g, status, () =>
       [
@@ -206,7 +263,9 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
   },
 
   async transfers(g, args) {
-    const [verb = 'list', id] = args;
+    const { positionals } = parse(args, {});
+    if (positionals.length > 2) throw new UsageError(`unexpected argument ${positionals[2]}`);
+    const [verb = 'list', id] = positionals;
     if (verb === 'list') {
       const { transfers } = await withClient(g, 'user', (c) => c.call('transfers.list', {}));
       print(g, { transfers }, () =>
@@ -303,9 +362,12 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
         throw new UsageError('--size is a number of bytes');
       if (request.kind !== 'clipboard' && request.kind !== 'file')
         throw new UsageError('--kind is clipboard or file');
+      if (!MimeType.safeParse(request.type).success)
+        throw new UsageError('--type is a MIME type such as text/plain or image/png');
       // With --config, the given file decides; without, the rules in force in the daemon.
       if (values.config) {
         const loaded = await loadConfig(resolve(values.config));
+        resolveLevels(loaded.config, request.from, request.to);
         const text = explain(loaded.config, request, loaded.origins);
         print(g, { request, explanation: text }, () => text);
         return exitCodes.ok;
@@ -404,7 +466,38 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     return exitCodes.ok;
   },
 
-  async reload(g) {
+  async whoami(g, args) {
+    noArguments('whoami', args);
+    const who = await withClient(g, g.login ? 'admin' : 'user', (c) =>
+      c.call('session.whoami', {}),
+    );
+    print(g, who, () =>
+      [
+        `session ${who.session} on the ${who.socket} socket, as ${printable(who.actor)}`,
+        who.login
+          ? `logged in as ${printable(who.login.account)} (${who.login.role}) since ${who.login.openedAt}; closes after ${who.login.idleMinutes} idle minutes`
+          : 'no administrator’s or auditor’s login',
+      ].join('\n'),
+    );
+    return exitCodes.ok;
+  },
+
+  async admins(g, args) {
+    const { positionals } = parse(args, {});
+    if (positionals[0] !== 'hash' || positionals.length > 1)
+      throw new UsageError('usage: cloison admins hash');
+    const passphrase = await readPassphrase('New passphrase: ');
+    if (process.stdin.isTTY && (await readPassphrase('Again: ')) !== passphrase)
+      throw new UsageError('the two passphrases differ');
+    if ([...passphrase].length < 12)
+      throw new UsageError('a passphrase has at least 12 characters');
+    const hash = await hashPassphrase(passphrase);
+    print(g, { hash }, () => hash);
+    return exitCodes.ok;
+  },
+
+  async reload(g, args) {
+    noArguments('reload', args);
     const result = await withClient(g, 'admin', (c) => c.call('config.reload', {}));
     print(g, result, () =>
       [
@@ -428,11 +521,12 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
 
 function describeApp(a: AppProcess): string {
   const ended = a.exitCode !== undefined ? `, exit status ${a.exitCode}` : '';
-  return `${a.id}  ${a.level}  ${a.app ?? '(run)'}  ${a.state}${ended}  pid ${a.pid}  ${a.argv.join(' ')}`;
+  return `${a.id}  ${a.level}  ${a.app ?? '(run)'}  ${a.state}${ended}  pid ${a.pid ?? '?'} (${a.pidInLevel} in the level)  ${a.argv.join(' ')}`;
 }
 
 async function levelVerb(g: Globals, verb: string, level: string | undefined, rest: string[]) {
   const usage = 'usage: cloison levels [start L|stop L|status [L]|log L [-n N]]';
+  if (verb !== 'log' && rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
   if (verb === 'status') {
     const { levels } = await withClient(g, 'user', (c) =>
       c.call('levels.status', level ? { level } : {}),
@@ -506,7 +600,12 @@ function printEntries(g: Globals, entries: AuditEntry[], csv: boolean, lines = f
 }
 
 async function main(argv: string[]): Promise<number> {
-  const globals: Globals = { state: defaultStateDir(), actor: userInfo().username, json: false };
+  const globals: Globals = {
+    state: defaultStateDir(),
+    actor: userInfo().username,
+    json: false,
+    timeoutSeconds: 120,
+  };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -528,7 +627,13 @@ async function main(argv: string[]): Promise<number> {
     else if (arg === '--state') globals.state = resolve(takeValue());
     else if (arg === '--actor') globals.actor = takeValue();
     else if (arg === '--justification') globals.justification = takeValue();
-    else rest.push(arg);
+    else if (arg === '--login') globals.login = takeValue();
+    else if (arg === '--timeout') {
+      const seconds = Number(takeValue());
+      if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400)
+        throw new UsageError('--timeout is a number of seconds, more than 0');
+      globals.timeoutSeconds = seconds;
+    } else rest.push(arg);
   }
   const [name, ...args] = rest;
   const command = name ? commands[name] : undefined;

@@ -14,7 +14,10 @@ export class DaemonClient {
   private readonly listeners = new Set<(event: unknown) => void>();
   private closedError: CloisonError | undefined;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly timeoutMs: number | undefined,
+  ) {
     const framer = new LineFramer(MAX_ANSWER_BYTES);
     socket.on('data', (chunk: Buffer) => {
       for (const frame of framer.push(chunk)) {
@@ -25,11 +28,15 @@ export class DaemonClient {
     socket.on('error', (err) => this.fail(`The connection to the daemon failed: ${err.message}`));
   }
 
-  /** Connects to a socket; a missing or refusing socket is a coded, readable error. */
-  static connect(path: string): Promise<DaemonClient> {
+  /**
+   * Connects to a socket; a missing or refusing socket is a coded, readable error. With
+   * `timeoutMs`, a call the daemon does not answer in time fails (a hung or stopped daemon, or
+   * something else listening there), rather than waiting for ever.
+   */
+  static connect(path: string, options: { timeoutMs?: number } = {}): Promise<DaemonClient> {
     return new Promise((resolve, reject) => {
       const socket = connect(path);
-      socket.once('connect', () => resolve(new DaemonClient(socket)));
+      socket.once('connect', () => resolve(new DaemonClient(socket, options.timeoutMs)));
       socket.once('error', (err: NodeJS.ErrnoException) => {
         const why =
           err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
@@ -49,8 +56,25 @@ export class DaemonClient {
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
     if (this.closedError) throw this.closedError;
     const id = this.nextId++;
-    const answer = await new Promise<Response>((resolve) => {
-      this.waiting.set(id, resolve);
+    const answer = await new Promise<Response>((resolve, reject) => {
+      const timer =
+        this.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.waiting.delete(id);
+              const error = new CloisonError(
+                'INTERNAL',
+                `The daemon did not answer ${method} within ${this.timeoutMs! / 1000} s.`,
+                { unreachable: true },
+              );
+              this.closedError = error;
+              this.socket.destroy();
+              reject(error);
+            }, this.timeoutMs);
+      this.waiting.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
       this.socket.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
     });
     if ('error' in answer) {

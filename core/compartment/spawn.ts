@@ -67,13 +67,13 @@ export function systemLayout(): SystemLayout {
 export const BWRAP = '/usr/bin/bwrap';
 
 /** Fails with a sentence when bubblewrap is not installed. */
-export async function requireBwrap(): Promise<void> {
+export async function requireBwrap(path = BWRAP): Promise<void> {
   try {
-    await fs.access(BWRAP, constants.X_OK);
+    await fs.access(path, constants.X_OK);
   } catch {
     throw new CloisonError(
       'COMPARTMENT_UNAVAILABLE',
-      `bubblewrap is not installed (${BWRAP} is missing): install the "bubblewrap" package.`,
+      `bubblewrap is not installed (${path} is missing): install the "bubblewrap" package.`,
     );
   }
 }

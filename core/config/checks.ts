@@ -109,6 +109,21 @@ export function checkConfig(main: ParsedSource, ruleFiles: readonly ParsedSource
   const levelsKnown = isRecord(main.data) && Array.isArray(main.data.levels);
   const levelList = [...levelIds.keys()].join(', ');
 
+  // Administration accounts: one entry per name, so that a login is never ambiguous.
+  const accountNames = new Map<string, number>();
+  const rawAdministration = isRecord(main.data) ? main.data['administration'] : undefined;
+  items(rawAdministration, 'accounts').forEach((raw, i) => {
+    if (!isRecord(raw) || typeof raw['name'] !== 'string') return;
+    const first = accountNames.get(raw['name']);
+    if (first !== undefined) {
+      problem(
+        main,
+        ['administration', 'accounts', i, 'name'],
+        `the account "${raw['name']}" is already defined at administration.accounts[${first}]`,
+      );
+    } else accountNames.set(raw['name'], i);
+  });
+
   // Rules, across the main file and the drop-ins.
   const ruleIds = new Map<string, { source: ParsedSource; index: number }>();
   for (const source of [main, ...ruleFiles]) {

@@ -15,6 +15,14 @@ export const MimePattern = z
     'a MIME type such as text/plain, a wildcard such as image/*, or */*',
   );
 
+/** A MIME type without wildcards (`image/png`): what content is, as a request names it. */
+export const MimeType = z
+  .string()
+  .regex(
+    /^[a-z]+\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/,
+    'a MIME type such as text/plain or image/png (no wildcard)',
+  );
+
 export const Colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb');
 
 export const WebApp = z.strictObject({
@@ -149,8 +157,39 @@ export const BrokerSettings = z.strictObject({
     .default({ segmentBytes: 16 * 1024 * 1024 }),
 });
 
+/** A passphrase as the daemon keeps it: scrypt's cost, salt and hash, never the passphrase. */
+export const PassphraseHash = z
+  .string()
+  .regex(
+    /^scrypt\$\d{4,7}\$\d{1,2}\$\d{1,2}\$[A-Za-z0-9+/]{22,}={0,2}\$[A-Za-z0-9+/]{43,}={0,2}$/,
+    'a passphrase hash made by `cloison admins hash` (scrypt$N$r$p$salt$hash)',
+  );
+
+/** Who may open an administrator's or an auditor's session from the shell (see core/admin/). */
+export const AdminAccount = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'an account name: a-z or _ first, then a-z, 0-9, _ . -'),
+  /** admin: changes the configuration and decides approvals; auditor: reads the audit log and the configuration only. */
+  role: z.enum(['admin', 'auditor']),
+  passphrase: PassphraseHash,
+});
+
+export const Administration = z.strictObject({
+  accounts: z.array(AdminAccount).default([]),
+  /** An administrator's or auditor's session closes after this many idle minutes. */
+  idleMinutes: z
+    .number()
+    .min(0.05)
+    .max(24 * 60)
+    .default(15),
+  /** After a wrong passphrase, the next attempt for that account waits this long, doubled each time (up to 30 s). */
+  failureDelayMs: z.int().min(0).max(30_000).default(1000),
+});
+
 export const Config = z.strictObject({
   broker: BrokerSettings.default(BrokerSettings.parse({})),
+  administration: Administration.default(Administration.parse({})),
   levels: z.array(Level).min(1),
   rules: z.array(Rule).default([]),
 });
@@ -164,6 +203,7 @@ export type Config = z.infer<typeof Config>;
 export type Level = z.infer<typeof Level>;
 export type App = z.infer<typeof App>;
 export type Rule = z.infer<typeof Rule>;
+export type AdminAccount = z.infer<typeof AdminAccount>;
 export type TransferKind = z.infer<typeof TransferKind>;
 export type Action = z.infer<typeof Action>;
 export type BrokerSettings = z.infer<typeof BrokerSettings>;

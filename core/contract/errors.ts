@@ -31,6 +31,9 @@ export const ErrorCode = z.enum([
   'NO_SUCH_APP',
   'APP_NOT_FOUND',
   'CLIPBOARD_EMPTY',
+  // Administration.
+  'NOT_ALLOWED',
+  'LOGIN_FAILED',
   // Configuration and audit.
   'INVALID_CONFIG',
   'AUDIT_UNAVAILABLE',
@@ -65,6 +68,8 @@ export const rpcNumber: Record<ErrorCode, number> = {
   NO_SUCH_APP: -32044,
   APP_NOT_FOUND: -32045,
   CLIPBOARD_EMPTY: -32046,
+  NOT_ALLOWED: -32050,
+  LOGIN_FAILED: -32051,
   INVALID_CONFIG: -32020,
   AUDIT_UNAVAILABLE: -32030,
   AUDIT_BROKEN: -32031,

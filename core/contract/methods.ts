@@ -2,9 +2,16 @@
 // its result. The daemon validates params against it, the CLI and the shell derive their types from
 // it; nothing re-declares these shapes by hand.
 import { z } from 'zod';
-import { Action, Id, TransferKind, WebPermission } from './config.js';
+import { Action, Id, MimeType, TransferKind, WebPermission } from './config.js';
 
-export const Role = z.enum(['user', 'admin']);
+/** The socket a connection came in on: who may open it is decided by its file permissions. */
+export const SocketRole = z.enum(['user', 'admin']);
+export type SocketRole = z.infer<typeof SocketRole>;
+/**
+ * What a session may do: its socket's role, plus the role of the account it logged in as (an
+ * administrator or an auditor opening their session from the shell, on the user socket).
+ */
+export const Role = z.enum(['user', 'admin', 'auditor']);
 export type Role = z.infer<typeof Role>;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -192,15 +199,55 @@ const Actor = z
     'an actor name may not contain control, format or line-separator characters (Unicode Cc, Cf, Zl, Zp)',
   );
 
-function method<P extends z.ZodType, R extends z.ZodType>(roles: Role[], params: P, result: R) {
-  return { roles, params, result };
+interface MethodOptions {
+  /**
+   * Served on the admin socket only, never to a session that logged in from the shell: running
+   * commands inside a level reads users' data, which a shell administrator may not.
+   */
+  adminSocketOnly?: boolean;
 }
+
+function method<P extends z.ZodType, R extends z.ZodType>(
+  roles: Role[],
+  params: P,
+  result: R,
+  options: MethodOptions = {},
+) {
+  return { roles, params, result, adminSocketOnly: options.adminSocketOnly ?? false };
+}
+
+const Login = z.object({
+  account: z.string(),
+  role: z.enum(['admin', 'auditor']),
+  openedAt: Timestamp,
+  /** The session closes after this many minutes without an administration call. */
+  idleMinutes: z.number(),
+});
 
 export const methods = {
   'session.hello': method(
     ['user', 'admin'],
     z.strictObject({ actor: Actor, client: z.string().max(64).optional() }),
-    z.object({ session: z.string(), role: Role }),
+    z.object({ session: z.string(), role: SocketRole }),
+  ),
+  'session.login': method(
+    ['user', 'admin'],
+    z.strictObject({
+      account: z.string().min(1).max(64),
+      passphrase: z.string().min(1).max(1024),
+    }),
+    Login,
+  ),
+  'session.logout': method(['user', 'admin'], Empty, z.object({ closed: z.boolean() })),
+  'session.whoami': method(
+    ['user', 'admin'],
+    Empty,
+    z.object({
+      session: z.string(),
+      socket: SocketRole,
+      actor: z.string(),
+      login: Login.optional(),
+    }),
   ),
   'daemon.status': method(
     ['user', 'admin'],
@@ -294,7 +341,9 @@ export const methods = {
     AppProcess,
   ),
   /** Any command in a level's compartment: administrators only (`cloison run`). */
-  'compartments.run': method(['admin'], z.strictObject({ level: Id, argv: Argv }), AppProcess),
+  'compartments.run': method(['admin'], z.strictObject({ level: Id, argv: Argv }), AppProcess, {
+    adminSocketOnly: true,
+  }),
   'transfers.list': method(['user'], Empty, z.object({ transfers: z.array(Transfer) })),
   'transfers.get': method(['user'], TransferRef, Transfer),
   'transfers.confirm': method(['user'], TransferRef, Transfer),
@@ -306,7 +355,7 @@ export const methods = {
       kind: TransferKind,
       from: Id,
       to: Id,
-      type: z.string().min(1).max(255),
+      type: MimeType,
       size: z.int().nonnegative(),
     }),
     z.object({
@@ -332,14 +381,14 @@ export const methods = {
     z.strictObject({ id: z.string().min(1).max(64), reason: z.string().min(1).max(1000) }),
     Transfer,
   ),
-  'audit.verify': method(['admin'], Empty, VerifyReport),
+  'audit.verify': method(['admin', 'auditor'], Empty, VerifyReport),
   'audit.tail': method(
-    ['admin'],
+    ['admin', 'auditor'],
     z.strictObject({ count: z.int().min(1).max(10_000).default(20) }),
     z.object({ entries: z.array(AuditEntry) }),
   ),
   'audit.export': method(
-    ['admin'],
+    ['admin', 'auditor'],
     z.strictObject({
       since: Timestamp.optional(),
       until: Timestamp.optional(),
@@ -375,5 +424,7 @@ export const Event = z.discriminatedUnion('type', [
     available: z.boolean(),
     reason: z.string().optional(),
   }),
+  /** This connection's administrator's or auditor's session closed (logout, idle, new login). */
+  z.object({ type: z.literal('session.closed'), reason: z.string() }),
 ]);
 export type Event = z.infer<typeof Event>;

@@ -67,6 +67,7 @@ async function main(): Promise<number> {
       else {
         service.sessions.delete(session);
         service.clipboardBuffers.forget(session);
+        void service.admins.logout(session, 'connection closed');
       }
     },
   };

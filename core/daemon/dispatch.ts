@@ -9,13 +9,20 @@ import {
   type MethodName,
   type Result,
   type Role,
+  type SocketRole,
 } from '../contract/methods.js';
+import type { Login } from '../admin/logins.js';
 import { Request } from '../contract/rpc.js';
 
 export interface Session {
   /** Unique per connection: `user-3`, `admin-7`. */
   readonly id: string;
-  readonly role: Role;
+  /** The socket's role: who could open the socket. */
+  readonly role: SocketRole;
+  /** An administrator's or auditor's session opened on this connection (session.login). */
+  login?: Login;
+  /** Called before each call a login serves: keeps it open (see the idle timer in service.ts). */
+  touch?: () => void;
   /** Who the peer says it is (session.hello); recorded in the audit log next to the session id. */
   actor: string;
   /** Pushes an event notification to this connection. */
@@ -96,15 +103,9 @@ export async function dispatch(
     return errorResponse(id, 'UNKNOWN_METHOD', `There is no method named "${method}".`);
   }
   const spec = methods[method];
-  if (!(spec.roles as readonly Role[]).includes(session.role)) {
-    const served = spec.roles.join(' and ');
-    return errorResponse(
-      id,
-      'WRONG_SOCKET',
-      `"${method}" is served on the ${served} socket only, not on the ${session.role} socket.`,
-      { method, servedOn: spec.roles },
-    );
-  }
+  const refusal = refuse(method, session);
+  if (refusal) return errorResponse(id, refusal.code, refusal.message, refusal.details);
+  if (session.login && !(spec.roles as readonly Role[]).includes(session.role)) session.touch?.();
   const params = spec.params.safeParse(envelope.data.params ?? {});
   if (!params.success) {
     return errorResponse(
@@ -131,6 +132,45 @@ export async function dispatch(
       `The daemon failed while handling "${method}"; see its log.`,
     );
   }
+}
+
+/**
+ * Why `session` may not call `method`, if it may not: the socket's role or the login's must be
+ * among the method's, and an admin-socket-only method wants the admin socket itself.
+ */
+function refuse(
+  method: MethodName,
+  session: Session,
+): { code: ErrorCode; message: string; details: Record<string, unknown> } | undefined {
+  const spec = methods[method];
+  const roles = spec.roles as readonly Role[];
+  const details = { method, roles };
+  if (spec.adminSocketOnly && session.role !== 'admin') {
+    return {
+      code: 'WRONG_SOCKET',
+      message: `"${method}" is served on the admin socket only (it reaches into a level's data, which a session opened from the shell may not).`,
+      details,
+    };
+  }
+  if (roles.includes(session.role) || (session.login && roles.includes(session.login.role)))
+    return undefined;
+  if (session.role === 'user' && (roles.includes('admin') || roles.includes('auditor'))) {
+    const who = roles.includes('auditor')
+      ? 'an administrator’s or an auditor’s'
+      : 'an administrator’s';
+    return {
+      code: 'NOT_ALLOWED',
+      message: session.login
+        ? `"${method}" needs ${who} session; this one is ${session.login.role === 'admin' ? 'an administrator' : 'an auditor'}’s (${session.login.account}).`
+        : `"${method}" needs ${who} session: open one first (session.login, \`cloison login\`), or use the admin socket.`,
+      details,
+    };
+  }
+  return {
+    code: 'WRONG_SOCKET',
+    message: `"${method}" is served on the ${roles.filter((r) => r !== 'auditor').join(' and ')} socket only, not on the ${session.role} socket.`,
+    details,
+  };
 }
 
 function idOf(raw: unknown): string | number | null {

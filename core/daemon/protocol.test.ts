@@ -100,16 +100,16 @@ describe('daemon protocol', () => {
   });
 
   describe('when a method is called on the wrong socket', () => {
-    it('refuses an admin method on the user socket', async () => {
+    it('refuses an admin method on the user socket without a login', async () => {
       const client = await daemon.client('user');
       await expect(client.call('approvals.list', {})).rejects.toMatchObject({
-        code: 'WRONG_SOCKET',
+        code: 'NOT_ALLOWED',
       });
       await expect(client.call('config.reload', {})).rejects.toMatchObject({
-        code: 'WRONG_SOCKET',
+        code: 'NOT_ALLOWED',
       });
       await expect(client.call('audit.tail', { count: 5 })).rejects.toMatchObject({
-        code: 'WRONG_SOCKET',
+        code: 'NOT_ALLOWED',
       });
       client.close();
     });

@@ -3,8 +3,10 @@
 // validated; this is where each method meets the code that does it.
 import { mkdir } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
+import { AdminSessions } from '../admin/sessions.js';
 import { actorOf, Broker } from '../broker/broker.js';
 import { ClipboardBuffers } from '../broker/capture.js';
+import { resolveLevels } from '../broker/steps.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
 import { CloisonError } from '../contract/errors.js';
 import type { Event, LevelInfo } from '../contract/methods.js';
@@ -30,6 +32,7 @@ export class Service {
   readonly broker: Broker;
   readonly levels: Levels;
   readonly clipboardBuffers: ClipboardBuffers;
+  readonly admins: AdminSessions;
 
   private constructor(
     private readonly options: ServiceOptions,
@@ -46,6 +49,12 @@ export class Service {
       },
       changed: (level) => this.emit({ type: 'level.updated', level }),
       log: options.log,
+    });
+    this.admins = new AdminSessions({
+      settings: () => this.loaded.config.administration,
+      audit: async (fields) => {
+        await audit.append(fields);
+      },
     });
     this.broker = new Broker({
       config: () => this.loaded,
@@ -138,7 +147,7 @@ export class Service {
     for (const session of this.sessions) {
       if (!session.subscribed) continue;
       if (only?.session && session.id !== only.session) continue;
-      if (only?.role && session.role !== only.role) continue;
+      if (only?.role && session.role !== only.role && session.login?.role !== only.role) continue;
       session.notify(event);
     }
   }
@@ -158,6 +167,25 @@ export class Service {
         session.actor = params.actor;
         return { session: session.id, role: session.role };
       },
+      'session.login': (params, session) =>
+        this.admins.login(session, params.account, params.passphrase),
+      'session.logout': async (_params, session) => ({
+        closed: await this.admins.logout(session, 'logged out'),
+      }),
+      'session.whoami': (_params, session) => ({
+        session: session.id,
+        socket: session.role,
+        actor: session.actor,
+        ...(session.login
+          ? {
+              login: {
+                ...session.login,
+                openedAt: session.login.openedAt.toISOString(),
+                idleMinutes: this.loaded.config.administration.idleMinutes,
+              },
+            }
+          : {}),
+      }),
       'daemon.status': () => ({
         version: VERSION,
         pid: process.pid,
@@ -208,6 +236,8 @@ export class Service {
         return { subscribed: true as const };
       },
       'policy.explain': (params) => {
+        // A level that does not exist is a mistake to name, not a question with an answer.
+        resolveLevels(this.loaded.config, params.from, params.to);
         const result = decide(this.loaded.config, params);
         const explanation = explainResult(this.loaded.config, params, result, this.loaded.origins);
         return {

@@ -3,13 +3,13 @@
 // each socket.
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Role } from '../contract/methods.js';
+import type { SocketRole } from '../contract/methods.js';
 import { dispatch, errorResponse, type Handlers, type Session } from './dispatch.js';
 import { LineFramer } from '../transport/framing.js';
 
 export interface SocketOptions {
   path: string;
-  role: Role;
+  role: SocketRole;
   /** Permission bits of the socket file: who may connect is who may open it. */
   mode: number;
   maxMessageBytes: () => number;

@@ -236,10 +236,11 @@ export class LevelRuntime {
     let done = false;
     void app.exited.then(() => (done = true));
     const signalAll = async (signal: 'SIGTERM' | 'SIGKILL') => {
-      this.launcher?.signal(app.pid, signal === 'SIGTERM' ? 15 : 9);
-      // Children that left its process group are still its descendants on the host (looked up
-      // only while it runs: once it has ended, its pid may be another's).
+      // Children that left its process group are still its descendants on the host: found before
+      // any signal (an orphan leaves the tree), and only while it runs (once it has ended, its pid
+      // may be another's).
       const inside = app.hostPid && !done ? await descendantsOf([app.hostPid]) : [];
+      this.launcher?.signal(app.pid, signal === 'SIGTERM' ? 15 : 9);
       for (const pid of inside) {
         try {
           process.kill(pid, signal);

@@ -1,0 +1,224 @@
+// A level's life at run time, through the daemon's API with real compartments and displays: it
+// stops with its last app when so configured, its launcher survives nothing an app does to it
+// (a killed launcher ends the level's apps and is made again on the next launch), a stopped app
+// takes its children with it, delivered clipboard content is wiped after its delay unless replaced,
+// and launches that cannot be done say why.
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonClient } from '../client/client.js';
+import { CloisonError } from '../contract/errors.js';
+import { requireBwrap } from '../compartment/spawn.js';
+import { descendantsOf } from './runtime.js';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+
+const config = `
+broker:
+  compartments:
+    clipboardWipeSeconds: 2
+levels:
+  - { id: lone, label: Lone, colour: "#aa0000", rank: 0, stopWithLastApp: true }
+  - { id: low, label: Low, colour: "#00aa00", rank: 1 }
+  - { id: high, label: High, colour: "#0000aa", rank: 2 }
+rules:
+  - { id: text-up, kind: clipboard, from: "*", to: up, types: [text/plain], action: allow, sanitise: plain-text }
+`;
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  deadlineMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function failure(call: Promise<unknown>): Promise<CloisonError> {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CloisonError);
+  return err as CloisonError;
+}
+
+/** The command line of each live host process below `pid`. */
+async function commandsBelow(pid: number): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of await descendantsOf([pid])) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      out.push(readFileSync(`/proc/${p}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+describe('a level at run time', () => {
+  let daemon: TestDaemon;
+  let user: DaemonClient;
+  let admin: DaemonClient;
+
+  const running = async (level: string) => (await user.call('levels.status', { level })).levels[0]!;
+
+  /** Runs a shell command in `level` and waits for its output, left in the level's home. */
+  async function shell(level: string, command: string): Promise<{ code: number; out: string }> {
+    const tag = `.run-${randomBytes(4).toString('hex')}`;
+    await admin.call('compartments.run', {
+      level,
+      argv: [
+        '/bin/sh',
+        '-c',
+        `(${command}) > "$HOME/${tag}.out" 2>&1; echo $? > "$HOME/${tag}.part"; mv "$HOME/${tag}.part" "$HOME/${tag}.rc"`,
+      ],
+    });
+    const rc = join(daemon.home(level), `${tag}.rc`);
+    return until(`"${command}" in ${level}`, async () =>
+      existsSync(rc)
+        ? {
+            code: Number(readFileSync(rc, 'utf8').trim()),
+            out: readFileSync(join(daemon.home(level), `${tag}.out`), 'utf8'),
+          }
+        : undefined,
+    );
+  }
+
+  beforeAll(async () => {
+    daemon = await startDaemon({ config });
+    user = await daemon.client('user');
+    admin = await daemon.client('admin');
+  });
+
+  afterAll(async () => {
+    user?.close();
+    admin?.close();
+    await daemon?.cleanup();
+  });
+
+  it('stops a level configured to stop with its last app once that app exits', async () => {
+    await user.call('levels.start', { level: 'lone' });
+    await admin.call('compartments.run', { level: 'lone', argv: ['sleep', '0.3'] });
+    expect((await running('lone')).running).toBe(true);
+    await until('lone to stop', async () => ((await running('lone')).running ? undefined : true));
+    // The control: a level without the setting keeps running after its last app.
+    await user.call('levels.start', { level: 'low' });
+    await admin.call('compartments.run', { level: 'low', argv: ['sleep', '0.1'] });
+    await until('the sleeper to end', async () =>
+      (await running('low')).apps.length === 0 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await running('low')).running).toBe(true);
+  });
+
+  it('stops an app together with the processes it started', async () => {
+    const app = await admin.call('compartments.run', {
+      level: 'low',
+      argv: ['/bin/sh', '-c', 'sleep 611 & setsid sleep 612 & wait'],
+    });
+    const monitor = daemon.process.pid!;
+    await until('its children', async () => {
+      const all = (await commandsBelow(monitor)).join('\n');
+      return all.includes('sleep 611') && all.includes('sleep 612') ? true : undefined;
+    });
+    const stopped = await user.call('apps.stop', { level: 'low', id: app.id });
+    expect(stopped.state).toBe('stopped');
+    const left = await until('its children to end', async () => {
+      const all = (await commandsBelow(monitor)).join('\n');
+      return /sleep 61[12]/.test(all) ? undefined : all;
+    });
+    // The level itself still runs: its display and its launcher.
+    expect(left).toMatch(/launcher\.pl/);
+    expect((await running('low')).apps).toEqual([]);
+  });
+
+  it('ends the level’s apps when an app kills the launcher, and makes it again on the next launch', async () => {
+    const sleeper = await admin.call('compartments.run', { level: 'low', argv: ['sleep', '613'] });
+    expect(sleeper.pidInLevel).toBeGreaterThan(2);
+    // bubblewrap's init is 1 in the level, the launcher 2: an app of the level kills it.
+    // The launcher may die before it tells that the killer started: then that launch fails, and
+    // says why.
+    await admin.call('compartments.run', { level: 'low', argv: ['/bin/kill', '-KILL', '2'] }).then(
+      (killer) => expect(killer.argv).toEqual(['/bin/kill', '-KILL', '2']),
+      (err: unknown) => expect((err as CloisonError).code).toBe('COMPARTMENT_FAILED'),
+    );
+    await until('the level’s apps to end', async () =>
+      (await running('low')).apps.length === 0 ? true : undefined,
+    );
+    expect((await commandsBelow(daemon.process.pid!)).join('\n')).not.toMatch(/sleep 613/);
+    const log = await user.call('levels.log', { level: 'low', count: 100 });
+    expect(log.lines.map((l) => l.text).join('')).toMatch(/compartment ended/);
+    // The level still runs (its display did not move) and takes the next launch.
+    expect((await running('low')).running).toBe(true);
+    expect(await shell('low', 'echo again')).toEqual({ code: 0, out: 'again\n' });
+  });
+
+  it('wipes delivered clipboard content after its delay, unless the level replaced it', async () => {
+    await user.call('levels.start', { level: 'high' });
+    const send = (text: string) =>
+      user.call('clipboard.send', {
+        from: 'low',
+        to: 'high',
+        items: [{ type: 'text/plain', data: Buffer.from(text).toString('base64') }],
+      });
+    const paste = () => shell('high', 'xclip -selection clipboard -o');
+    const delivered = Date.now();
+    await send('wipe me');
+    expect((await paste()).out).toBe('wipe me');
+    await until('the wipe', async () => ((await paste()).code !== 0 ? true : undefined), 10_000);
+    // Wiped by the delay (2 s), not lost at once.
+    expect(Date.now() - delivered).toBeGreaterThanOrEqual(1900);
+
+    await send('delivered');
+    expect((await paste()).out).toBe('delivered');
+    // An app of the level copies something of its own: that stays.
+    await admin.call('compartments.run', {
+      level: 'high',
+      argv: ['/bin/sh', '-c', 'printf mine | xclip -selection clipboard -i -quiet'],
+    });
+    await until('its copy', async () => ((await paste()).out === 'mine' ? true : undefined));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await paste()).toEqual({ code: 0, out: 'mine' });
+  });
+});
+
+describe('launches that cannot be done', () => {
+  it('names bubblewrap’s package when bubblewrap is missing', async () => {
+    const err = await failure(requireBwrap('/nonexistent/bwrap'));
+    expect(err.code).toBe('COMPARTMENT_UNAVAILABLE');
+    expect(err.message).toMatch(/bubblewrap/);
+  });
+
+  it('refuses a program the compartment cannot see, with the launcher’s reason', async () => {
+    const daemon = await startDaemon({ config });
+    const admin = await daemon.client('admin');
+    // On the host (so the daemon's own check passes), but in /tmp, which is the level's own.
+    const program = join('/tmp', `cloison-only-on-host-${randomBytes(4).toString('hex')}`);
+    await writeFile(program, '#!/bin/sh\necho never\n');
+    await chmod(program, 0o755);
+    try {
+      await admin.call('levels.start', { level: 'low' }).catch(() => undefined);
+      const err = await failure(admin.call('compartments.run', { level: 'low', argv: [program] }));
+      expect(err.code).toBe('APP_NOT_FOUND');
+      expect(err.message).toContain(program);
+      expect(err.message).toMatch(/No such file/);
+      const missing = await failure(
+        admin.call('compartments.run', { level: 'low', argv: ['no-such-program-here'] }),
+      );
+      expect(missing.code).toBe('APP_NOT_FOUND');
+    } finally {
+      admin.close();
+      await daemon.cleanup();
+      await rm(program, { force: true });
+    }
+  });
+});
