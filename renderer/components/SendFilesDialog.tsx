@@ -1,7 +1,7 @@
 // "Send files to level…": a file browser drawn by the shell over the source level's home (listed
 // by the daemon, never a native dialog), a target level, what the rules would decide, and the
 // transfer's progress. The broker decides from the bytes when it is sent.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Result } from '../../core/contract/methods.js';
 import { useShell, useShellStore } from '../context.js';
 
@@ -89,6 +89,8 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
     if (sent && sent.status !== 'waiting-for-user') props.onClose();
   };
   const p = sending ? progress[sending] : undefined;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   return (
     <div className="modal-backdrop">
       <div
@@ -99,7 +101,9 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
         data-testid="send-files-dialog"
         onKeyDown={(e) => e.key === 'Escape' && props.onClose()}
       >
-        <h2 id="send-title">{t('sendFilesTitle', { level: fromLabel })}</h2>
+        <h2 id="send-title" tabIndex={-1} ref={heading}>
+          {t('sendFilesTitle', { level: fromLabel })}
+        </h2>
         <p>
           <strong>/{path}</strong>{' '}
           {path ? (

@@ -36,11 +36,15 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
             <li key={app.id}>
               <button
                 type="button"
+                disabled={app.type === 'web'}
+                aria-describedby={app.type === 'web' ? `web-note-${level.id}-${app.id}` : undefined}
                 onClick={() => void store.getState().launchApp(level.id, app.id)}
               >
                 {t('launch', { app: app.label })}
               </button>
-              {app.type === 'web' ? <small> {t('webInBrowser')}</small> : null}
+              {app.type === 'web' ? (
+                <small id={`web-note-${level.id}-${app.id}`}> {t('webInBrowser')}</small>
+              ) : null}
             </li>
           ))}
         </ul>
