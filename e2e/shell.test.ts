@@ -159,6 +159,66 @@ describe.skipIf(missing)('the shell in Chromium', () => {
     });
   });
 
+  describe('keys and level switches', () => {
+    /** Key events an X client in the level saw, from xev's log in the level's home. */
+    function keysSeen(level: string): string[] {
+      const home = shell.daemon.home(level === 'internet' ? { id: level, ephemeral: true } : level);
+      const log = existsSync(join(home, 'xev.log'))
+        ? readFileSync(join(home, 'xev.log'), 'utf8')
+        : '';
+      return [
+        ...log.matchAll(/(KeyPress|KeyRelease) event[\s\S]*?\(keysym 0x[0-9a-f]+, (\w+)\)/gu),
+      ].map((m) => `${m[1] === 'KeyPress' ? '+' : '-'}${m[2]}`);
+    }
+
+    it('releases the keys held in the level left, and no key of a switch reaches either level', async () => {
+      for (const level of ['internet', 'office']) {
+        await shell.admin.call('levels.start', { level });
+        await page
+          .locator(`[data-testid=display-${level}][data-state=connected]`)
+          .waitFor({ state: 'attached' });
+        await shell.admin.call('compartments.run', {
+          level,
+          argv: ['/bin/sh', '-c', 'exec xev -event keyboard > "$HOME/xev.log"'],
+        });
+      }
+      await until('xev in both levels', async () =>
+        ['internet', 'office'].every((l) =>
+          existsSync(
+            join(shell.daemon.home(l === 'internet' ? { id: l, ephemeral: true } : l), 'xev.log'),
+          ),
+        )
+          ? true
+          : undefined,
+      );
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Control+Alt+Digit1');
+      await page.keyboard.press('KeyA');
+      await page.keyboard.press('Control+Alt+Digit2');
+      await page.keyboard.press('KeyB');
+      await until('the keys in office', async () =>
+        keysSeen('office').includes('-b') ? true : undefined,
+      );
+      const internet = keysSeen('internet');
+      const office = keysSeen('office');
+      // Internet saw its own key, and the modifiers pressed there were released by the switch.
+      expect(internet).toContain('+a');
+      expect(internet).toContain('-a');
+      for (const k of ['Control_L', 'Alt_L']) {
+        // Pressed while internet had the keyboard (so the release below is not trivially true)…
+        expect(internet).toContain(`+${k}`);
+        // …and released there, each as often as pressed.
+        expect(internet.filter((e) => e === `+${k}`).length).toBe(
+          internet.filter((e) => e === `-${k}`).length,
+        );
+      }
+      expect(internet.some((e) => /[b2]$/u.test(e))).toBe(false);
+      // Office saw what was typed after the switch, and nothing of the switch itself.
+      expect(office).toEqual(expect.arrayContaining(['+b', '-b']));
+      expect(office.some((e) => /^[+-](a|2|Control_L|Alt_L)$/u.test(e))).toBe(false);
+    });
+  });
+
   describe('the clipboard across levels', () => {
     it('carries text up the ranks, told in a notification with bytes, type and rule', async () => {
       await copyInLevel('internet', 'meeting at ten');

@@ -12,11 +12,18 @@ export function registerDisplay(level: string, rfb: RFB): () => void {
 }
 
 /**
- * Every display but `keep` stops taking keys: noVNC's ungrab sends a key-up for each key it holds
- * down, to the level that saw the key-down, before anything else is delivered.
+ * Every display but `keep` stops taking keys. First each one sends a key-up for every key it holds
+ * down, to the level that saw the key-down (noVNC's own release, the one it runs when the window
+ * loses focus: it must run while the display still sends, since a view-only display sends
+ * nothing), then it becomes view-only. Synchronous: done before the next key event is delivered.
  */
 export function releaseKeysExcept(keep: string | undefined): void {
-  for (const [level, rfb] of displays) if (level !== keep) rfb.viewOnly = true;
+  for (const [level, rfb] of displays) {
+    if (level === keep) continue;
+    const keyboard = (rfb as unknown as { _keyboard?: { _allKeysUp?: () => void } })._keyboard;
+    if (!rfb.viewOnly) keyboard?._allKeysUp?.();
+    rfb.viewOnly = true;
+  }
 }
 
 /** The level's display takes the keyboard, if it is on screen; false otherwise. */
