@@ -39,7 +39,7 @@ describe('contract', () => {
     it('serves transfers on the user socket only and approvals on the admin socket only', () => {
       expect(methods['clipboard.send'].roles).toEqual(['user']);
       expect(methods['approvals.approve'].roles).toEqual(['admin']);
-      expect(methods['audit.verify'].roles).toEqual(['admin']);
+      expect(methods['audit.verify'].roles).toEqual(['admin', 'auditor']);
     });
   });
 });
