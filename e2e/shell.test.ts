@@ -287,6 +287,15 @@ describe.skipIf(missing)('the shell in Chromium', () => {
       );
       expect(await confirm.getByTestId('confirm-sha256').innerText()).toBe(digest);
       expect(await confirm.innerText()).toContain('application/pdf');
+      // The focus starts on the refusal, and the level bar stays visible above the dialog.
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Do not send');
+      expect(await page.getByTestId('level-bar').isVisible()).toBe(true);
+      const barOnTop = await page.evaluate(() => {
+        const tab = document.querySelector('[role=tab]')!.getBoundingClientRect();
+        const hit = document.elementFromPoint(tab.x + tab.width / 2, tab.y + tab.height / 2);
+        return hit?.closest('[data-testid=level-bar]') !== null;
+      });
+      expect(barOnTop).toBe(true);
       await confirm.getByRole('button', { name: 'Send it' }).click();
       await confirm.waitFor({ state: 'detached' });
 

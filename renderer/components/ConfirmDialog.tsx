@@ -57,12 +57,16 @@ export function ConfirmDialog() {
           </tbody>
         </table>
         <div className="dialog-buttons">
-          <button type="button" onClick={() => void store.getState().cancelTransfer(first.id)}>
+          {/* The focus starts on the refusal: a key meant for an app cannot confirm a transfer. */}
+          <button
+            type="button"
+            ref={ref}
+            onClick={() => void store.getState().cancelTransfer(first.id)}
+          >
             {t('refuse')}
           </button>
           <button
             type="button"
-            ref={ref}
             className="primary"
             onClick={() => void store.getState().confirmTransfer(first.id)}
           >
