@@ -64,7 +64,10 @@ const PROBE = `
     if (!(e.ctrlKey && e.altKey && /^Digit\\d$/.test(e.code))) return;
     const t0 = performance.now();
     const want = Number(e.code.slice(5)) - 1;
-    const frame = (t) => {
+    // The frame whose animation callbacks see the new level shown is the first to paint it; its
+    // callbacks run just before it is drawn. (The callback's own timestamp is the frame's start,
+    // which can precede the key press, so performance.now() is taken instead.)
+    const frame = () => {
       const tabs = [...document.querySelectorAll('[role=tab]')];
       const shown = [...document.querySelectorAll('.workspace')].filter((w) => !w.hidden);
       if (shown.length === 0) window.__blank++;
@@ -72,7 +75,7 @@ const PROBE = `
       const ws = level && document.getElementById('workspace-' + level);
       const canvas = ws && ws.querySelector('canvas');
       if (ws && !ws.hidden && canvas && canvas.offsetWidth > 0) {
-        window.__switches.push(t - t0);
+        window.__switches.push(performance.now() - t0);
       } else requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
