@@ -10,6 +10,8 @@ const api = shellApi();
 const store = createShellStore(api);
 api.onEvent((event) => store.getState().receive(event));
 void store.getState().refreshLevels();
+// What already arrived, and what waits for a confirmation, from before this window opened.
+void store.getState().loadTransfers();
 // Exposed for the end-to-end tests and the benchmark to read what the shell shows; holds no secret.
 (window as unknown as { cloisonShell: unknown }).cloisonShell = store;
 

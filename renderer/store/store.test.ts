@@ -181,6 +181,31 @@ describe('transfers slice', () => {
   });
 });
 
+describe('transfers at start', () => {
+  it('records what the daemon holds without a notification, and keeps newer news', async () => {
+    const { api } = scripted({
+      'transfers.list': () => ({
+        transfers: [
+          transfer({ id: 'old', kind: 'file', status: 'waiting-for-user' }),
+          transfer({ id: 'seen', status: 'waiting-for-user' }),
+        ],
+      }),
+    });
+    const store = createShellStore(api);
+    store.getState().applyTransfer(transfer({ id: 'seen', status: 'delivered' }));
+    const before = store.getState().notifications.length;
+    await store.getState().loadTransfers();
+    expect(store.getState().notifications).toHaveLength(before);
+    expect(
+      store
+        .getState()
+        .waitingForUser()
+        .map((t) => t.id),
+    ).toEqual(['old']);
+    expect(store.getState().transfers.seen!.status).toBe('delivered');
+  });
+});
+
 describe('events', () => {
   it('applies level and progress events as the daemon reports them', () => {
     const store = createShellStore(scripted({}).api);

@@ -17,6 +17,8 @@ export interface TransfersSlice {
   confirmTransfer(id: string): Promise<void>;
   cancelTransfer(id: string): Promise<void>;
   applyTransfer(transfer: Transfer): void;
+  /** The transfers the daemon already holds for this user (at start), recorded without notices. */
+  loadTransfers(): Promise<void>;
   applyProgress(event: Progress): void;
   /** Transfers the person must confirm (rule action `ask`), oldest first. */
   waitingForUser(): Transfer[];
@@ -139,6 +141,16 @@ export function createTransfersSlice({ api, set, get, report }: SliceContext): T
       const { clipboard: _content, ...kept } = transfer;
       set({ transfers: { ...get().transfers, [transfer.id]: kept } });
       tell(kept, previous);
+    },
+    async loadTransfers() {
+      try {
+        const { transfers } = await api.call('transfers.list', {});
+        const known = { ...get().transfers };
+        for (const t of transfers) known[t.id] ??= t;
+        set({ transfers: known });
+      } catch (err) {
+        report(err);
+      }
     },
     applyProgress(event) {
       set({
