@@ -1,6 +1,7 @@
-# Cloison's level launcher: runs inside a level's bubblewrap compartment (one per running level) and
-# starts that level's apps there, so that a launch costs a fork and an exec instead of a new set of
-# namespaces. It reads requests from the daemon on stdin and answers on stdout; apps get /dev/null as
+# Cloison's level launcher: runs inside a level's bubblewrap compartment (one per running level) as
+# its PID 1 (bwrap --as-pid-1: the kernel ignores the signals the level's own processes send it, no
+# bubblewrap init holds its descriptors, and it reaps every orphan of the level), and starts that
+# level's apps there, so that a launch costs a fork and an exec instead of a new set of namespaces. It reads requests from the daemon on stdin and answers on stdout; apps get /dev/null as
 # stdin and the launcher's stderr (the level's log) as stdout and stderr, never the request pipes.
 # Written for perl-base (Essential in Debian): core modules only.
 #
@@ -74,11 +75,18 @@ sub launch {
   my @argv = @rest[$nenv + 1 .. $#rest];
   # The child tells an exec failure through this pipe; a successful exec closes it (close-on-exec).
   pipe(my $r, my $w) or return print "failed\t$tag\tpipe: $!\n";
+  # No exit is told before its start: SIGCHLD waits until the answer is out.
+  my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
+  POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld);
   my $pid = fork;
-  return print "failed\t$tag\tfork: $!\n" unless defined $pid;
+  if (!defined $pid) {
+    POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
+    return print "failed\t$tag\tfork: $!\n";
+  }
   if ($pid == 0) {
     close $r;
     POSIX::sigaction(POSIX::SIGCHLD(), POSIX::SigAction->new('DEFAULT'));
+    POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
     # Its own session and process group: no controlling terminal, and stopped as a whole.
     POSIX::setsid();
     chdir $cwd or do { syswrite $w, "chdir $cwd: $!"; POSIX::_exit(127) };
@@ -101,6 +109,7 @@ sub launch {
   } else {
     print "started\t$tag\t$pid\n";
   }
+  POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
 }
 
 print "ready\n";

@@ -206,6 +206,50 @@ describe('roles', () => {
     expect(logouts.at(-1)?.actor).toMatch(/^alice \(user-\d+\)$/);
   });
 
+  it('gives an auditor the search and the live tail of the audit log', async () => {
+    await withUser(async (user) => {
+      await user.call('events.subscribe', {});
+      const entries: { event: string; actor: string }[] = [];
+      user.onEvent((e) => {
+        const event = e as { type?: string; entry?: { event: string; actor: string } };
+        if (event.type === 'audit.entry' && event.entry) entries.push(event.entry);
+      });
+      await user.call('session.login', { account: 'audrey', passphrase: AUDREY });
+      // Something happens elsewhere: another user's denied transfer.
+      const other = await daemon.client('user', 'carol');
+      await other
+        .call('clipboard.send', {
+          from: 'high',
+          to: 'low',
+          items: [{ type: 'text/plain', data: Buffer.from('down').toString('base64') }],
+        })
+        .catch(() => undefined);
+      other.close();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(entries.map((e) => e.event)).toContain('transfer.denied');
+      const found = await user.call('audit.search', { decision: 'deny', actor: 'carol' });
+      expect(found.entries.length).toBeGreaterThanOrEqual(1);
+      for (const entry of found.entries) {
+        expect(entry.decision).toBe('deny');
+        expect(entry.actor).toMatch(/carol/);
+      }
+      const one = await user.call('audit.search', { event: 'admin', limit: 1 });
+      expect(one.entries).toHaveLength(1);
+      expect(one.more).toBe(true);
+    });
+    // A session with neither the admin socket nor a login gets no entries pushed.
+    await withUser(async (plain) => {
+      await plain.call('events.subscribe', {});
+      const pushed: unknown[] = [];
+      plain.onEvent((e) => {
+        if ((e as { type?: string }).type === 'audit.entry') pushed.push(e);
+      });
+      await plain.call('levels.start', { level: 'low' }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(pushed).toEqual([]);
+    });
+  });
+
   it('opens the same step from the CLI, with the passphrase on stdin', async () => {
     const ok = await daemon.cli(['--login', 'audrey', '--json', 'audit', 'tail', '-n', '3'], {
       stdin: `${AUDREY}\n`,

@@ -263,6 +263,14 @@ export class AuditLog {
     return () => this.listeners.delete(listener);
   }
 
+  private readonly appended = new Set<(entry: AuditEntry) => void>();
+
+  /** Calls `listener` with each entry once it is on disk (the audit viewer's live tail). */
+  onAppended(listener: (entry: AuditEntry) => void): () => void {
+    this.appended.add(listener);
+    return () => this.appended.delete(listener);
+  }
+
   /**
    * Records one entry and resolves once it is on disk (fdatasync), with its seq, time, prev and
    * hash. Appends that arrive while a batch is being synced are written and synced together, in
@@ -288,7 +296,11 @@ export class AuditLog {
       );
     }
     return new Promise<AuditEntry>((resolve, reject) => {
-      this.queue.push({ fields, time: new Date().toISOString(), resolve, reject });
+      const written = (entry: AuditEntry) => {
+        resolve(entry);
+        for (const listener of this.appended) listener(entry);
+      };
+      this.queue.push({ fields, time: new Date().toISOString(), resolve: written, reject });
       this.kick();
     });
   }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
-import type { Decision, ItemReport, Transfer } from '../contract/methods.js';
+import type { Decision, Transfer } from '../contract/methods.js';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -46,7 +46,7 @@ const strictness: Record<Decision['action'], number> = { allow: 0, ask: 1, appro
  * A transfer is all-or-nothing, so its decision is its strictest item's: one denied item denies the
  * whole request, one item reserved for an administrator sends the whole request to approval.
  */
-export function strictest(items: readonly ItemReport[]): Decision {
+export function strictest(items: readonly { decision: Decision }[]): Decision {
   let worst: Decision | undefined;
   for (const item of items) {
     if (!worst || strictness[item.decision.action] > strictness[worst.action])

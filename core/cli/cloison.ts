@@ -2,13 +2,16 @@
 // cloison, the command line over the daemon's API: the same contract as the shell, for people at a
 // terminal and for scripts (--json, stable exit codes). Checks that need no daemon run locally.
 import { spawn } from 'node:child_process';
-import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { hashPassphrase } from '../admin/passphrase.js';
 import { DaemonClient } from '../client/client.js';
 import { defaultConfigFile, loadConfig } from '../config/index.js';
+import { formatDiff } from '../config/diff.js';
 import { MimeType } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import { resolveLevels } from '../broker/steps.js';
@@ -41,11 +44,19 @@ commands:
   files send --from A --to B [--move] PATH…   send files of A's home to B's Incoming/A/
   transfers [list|show ID|confirm ID|cancel ID]
   approvals [list|approve ID --reason R|reject ID --reason R]     (admin socket)
+  rules show [--version N] | rules history      the configuration in force, and its applied versions
+  rules check FILE | rules apply FILE --reason R | rules edit [--reason R]
+                                          validate with the daemon's own checks, show the diff, apply
+  rules rollback N --reason R             put version N back in force
+  rules replay FILE [-n N]                the last N transfers whose decision FILE would change
+  rules explain [FILE] --kind K --from A --to B --type T --size N   decided by FILE (a candidate)
   policy check [FILE] [--rules-dir DIR]   validate a configuration; warn about unreachable rules
   policy explain --kind K --from A --to B --type T --size N [--config FILE]
   audit verify [--dir DIR]                check the whole hash chain
   audit tail [-n N]                       the last entries
   audit export [--since ISO] [--until ISO] [--csv]   entries as JSON Lines (or CSV)
+  audit search [--since ISO] [--until ISO] [--level L] [--kind K] [--decision D] [--rule R]
+               [--actor TEXT] [--event E] [--limit N] [--csv]   the newest matching entries
   reload                                  make the daemon re-read its configuration (admin socket)
   whoami                                  this connection's socket, actor and login
   admins hash                             a passphrase hash for administration.accounts (the
@@ -116,6 +127,38 @@ async function connect(g: Globals, role: 'user' | 'admin'): Promise<DaemonClient
     throw err;
   }
   return client;
+}
+
+/** The text after $VISUAL or $EDITOR (else vi) changed a temporary copy of it. */
+async function editText(text: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cloison-rules-'));
+  const file = join(dir, 'config.yaml');
+  try {
+    await writeFile(file, text, { mode: 0o600 });
+    const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
+    // The editor is the person's own choice of command, run as they would run it (with its
+    // arguments, as a shell splits them), on a file name this command made.
+    const code = await new Promise<number>((done) => {
+      const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'editor', file], {
+        stdio: 'inherit',
+      });
+      child.once('exit', (c) => done(c ?? 1));
+      child.once('error', () => done(127));
+    });
+    if (code !== 0)
+      throw new UsageError(`the editor (${editor}) exited with status ${code}: nothing applied`);
+    return await readFile(file, 'utf8');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Why, for the audit log: asked on a terminal; required as --reason elsewhere. */
+async function askReason(): Promise<string> {
+  if (!process.stdin.isTTY) throw new UsageError('--reason is required');
+  process.stderr.write('Reason for this change: ');
+  for await (const line of createInterface({ input: process.stdin })) return line;
+  throw new UsageError('--reason is required');
 }
 
 /** A passphrase: typed without echo on a terminal, else the first line of stdin. */
@@ -320,6 +363,145 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     return exitCodes.ok;
   },
 
+  async rules(g, args) {
+    const { positionals, values } = parse(args, {
+      reason: { type: 'string' },
+      version: { type: 'string' },
+      n: { type: 'string', short: 'n', default: '100' },
+      kind: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      type: { type: 'string' },
+      size: { type: 'string' },
+    });
+    const [verb = 'show', arg] = positionals;
+    const usage =
+      'usage: cloison rules [show [--version N]|history|check FILE|apply FILE --reason R|edit [--reason R]|rollback N --reason R|replay FILE [-n N]|explain [FILE] …]';
+    if (positionals.length > 2) throw new UsageError(usage);
+    const number = (text: string | undefined, what: string) => {
+      const n = Number(text);
+      if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${what} is a positive number`);
+      return n;
+    };
+    const readText = async (file: string | undefined) => {
+      if (!file) throw new UsageError(usage);
+      return readFile(resolve(file), 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
+      });
+    };
+    return withClient(g, 'admin', async (c) => {
+      if (verb === 'show') {
+        if (values.version) {
+          const v = await c.call('config.version', {
+            version: number(values.version, '--version'),
+          });
+          print(g, v, () => v.text.replace(/\n$/, ''));
+        } else {
+          const shown = await c.call('config.show', {});
+          print(g, shown, () => shown.text.replace(/\n$/, ''));
+        }
+        return exitCodes.ok;
+      }
+      if (verb === 'history') {
+        const { versions } = await c.call('config.history', {});
+        print(g, { versions }, () =>
+          versions.length
+            ? versions
+                .map(
+                  (v) =>
+                    `${v.version}  ${v.time}  ${printable(v.actor)}  rules ${v.rulesDigest.slice(0, 12)}…  ${printable(v.reason)}`,
+                )
+                .join('\n')
+            : 'no version was applied through the daemon yet',
+        );
+        return exitCodes.ok;
+      }
+      if (verb === 'check' || verb === 'apply' || verb === 'edit') {
+        const shown = await c.call('config.show', {});
+        const text = verb === 'edit' ? await editText(shown.text) : await readText(arg);
+        const checked = await c.call('config.validate', { text });
+        if (!checked.valid) {
+          out.stderr(
+            checked.problems
+              .map(
+                (p) =>
+                  `${p.file}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${printable(p.message)}`,
+              )
+              .join('\n') + '\n',
+          );
+          out.stderr('the configuration in force is unchanged\n');
+          return exitCodes.checkFailed;
+        }
+        for (const w of checked.warnings) out.stderr(`warning: ${printable(w)}\n`);
+        const diff = formatDiff(checked.diff);
+        if (verb === 'check' || !diff) {
+          print(g, checked, () => (diff ? diff : 'no change'));
+          return exitCodes.ok;
+        }
+        if (!g.json) out.stdout(`${printable(diff)}\n`);
+        const reason = values.reason ?? (await askReason());
+        const applied = await c.call('config.apply', { text, reason, basedOn: shown.digest });
+        print(
+          g,
+          applied,
+          () =>
+            `applied as version ${applied.version.version}: rules ${applied.previousRulesDigest.slice(0, 12)}… → ${applied.version.rulesDigest.slice(0, 12)}…`,
+        );
+        return exitCodes.ok;
+      }
+      if (verb === 'rollback') {
+        const version = number(arg, 'the version');
+        const applied = await c.call('config.rollback', {
+          version,
+          reason: required(values.reason, '--reason'),
+        });
+        print(
+          g,
+          applied,
+          () => `version ${version} is in force again, as version ${applied.version.version}`,
+        );
+        return exitCodes.ok;
+      }
+      if (verb === 'replay') {
+        const result = await c.call('config.replay', {
+          text: await readText(arg),
+          count: number(values.n, '-n'),
+        });
+        print(g, result, () =>
+          [
+            `${count(result.replayed, 'transfer')} replayed, ${result.changed.length} would be decided otherwise`,
+            ...result.changed.map(
+              (t) =>
+                `  ${t.transfer} ${t.time} ${t.kind} ${t.from}→${t.to} ${t.types.join(', ')}: ${t.before.action} (${t.before.ruleId}) → ${t.after.action} (${t.after.ruleId})`,
+            ),
+          ].join('\n'),
+        );
+        return exitCodes.ok;
+      }
+      if (verb === 'explain') {
+        const size = Number(required(values.size, '--size'));
+        const kind = required(values.kind, '--kind');
+        if (kind !== 'clipboard' && kind !== 'file')
+          throw new UsageError('--kind is clipboard or file');
+        if (!Number.isSafeInteger(size) || size < 0)
+          throw new UsageError('--size is a number of bytes');
+        const answer = await c.call('config.dryRun', {
+          ...(arg ? { text: await readText(arg) } : {}),
+          transfer: {
+            kind,
+            from: required(values.from, '--from'),
+            to: required(values.to, '--to'),
+            type: required(values.type, '--type'),
+            size,
+          },
+        });
+        print(g, answer, () => answer.explanation);
+        return exitCodes.ok;
+      }
+      throw new UsageError(usage);
+    });
+  },
+
   async policy(g, args) {
     const { positionals, values } = parse(args, {
       'rules-dir': { type: 'string' },
@@ -388,8 +570,40 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       since: { type: 'string' },
       until: { type: 'string' },
       csv: { type: 'boolean', default: false },
+      level: { type: 'string' },
+      kind: { type: 'string' },
+      decision: { type: 'string' },
+      rule: { type: 'string' },
+      actor: { type: 'string' },
+      event: { type: 'string' },
+      limit: { type: 'string', default: '1000' },
     });
     const [verb] = positionals;
+    if (verb === 'search') {
+      const limit = Number(values.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new UsageError('--limit is a positive number');
+      const pick = (
+        key: 'since' | 'until' | 'level' | 'kind' | 'decision' | 'rule' | 'actor' | 'event',
+      ) => (values[key] !== undefined ? { [key]: values[key] } : {});
+      const result = await withClient(g, 'admin', (c) =>
+        c.call('audit.search', {
+          ...pick('since'),
+          ...pick('until'),
+          ...pick('level'),
+          ...pick('kind'),
+          ...pick('decision'),
+          ...pick('rule'),
+          ...pick('actor'),
+          ...pick('event'),
+          limit,
+        } as Parameters<typeof c.call<'audit.search'>>[1]),
+      );
+      printEntries(g, result.entries, values.csv ?? false, true);
+      if (result.more && !g.json && !values.csv)
+        out.stderr(`(only the newest ${limit} matching entries; --limit for more)\n`);
+      return exitCodes.ok;
+    }
     if (verb === 'verify') {
       // Reads the files directly (no daemon needed): a verifier must not trust the daemon.
       const dir = resolve(values.dir ?? statePaths(g.state).audit);
@@ -423,7 +637,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       return exitCodes.ok;
     }
     throw new UsageError(
-      'usage: cloison audit verify|tail [-n N]|export [--since ISO] [--until ISO] [--csv]',
+      'usage: cloison audit verify|tail [-n N]|export [--since ISO] [--until ISO] [--csv]|search [filters]',
     );
   },
 

@@ -90,11 +90,13 @@ export class Launcher {
   private buffer = '';
   private readonly waiting = new Map<
     string,
-    { resolve: (pid: number) => void; reject: (e: Error) => void }
+    {
+      resolve: (started: { pid: number; exited: Promise<number> }) => void;
+      reject: (e: Error) => void;
+    }
   >();
+  /** Running apps by pid in the level; the launcher tells an app's exit only after its start. */
   private readonly exits = new Map<number, (status: number) => void>();
-  /** Exits told before the launch's answer was read (a program that ends at once). */
-  private readonly early = new Map<number, number>();
   private ready: (() => void) | undefined;
   private ended = false;
   private serial = 0;
@@ -125,6 +127,7 @@ export class Launcher {
       mounts: [...request.mounts, { kind: 'data', data: script, dest: SCRIPT }],
       stdin: 'pipe',
       stdout: 'pipe',
+      asPid1: true,
     }).catch((err: unknown) => {
       throw err instanceof CloisonError &&
         /\/usr\/bin\/perl/.test(err.message) &&
@@ -173,35 +176,30 @@ export class Launcher {
     }
     const tag = `l${++this.serial}`;
     const bytes = encodeLaunch(tag, request);
-    const pid = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(tag);
-        reject(
-          new CloisonError(
-            'COMPARTMENT_FAILED',
-            'The level’s launcher did not answer (stopped or hung by an app of the level?).',
-          ),
-        );
-      }, ANSWER_MS);
-      this.waiting.set(tag, {
-        resolve: (p) => {
-          clearTimeout(timer);
-          resolve(p);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      this.sandbox.process.stdin!.write(bytes);
-    });
-    const exited = new Promise<number>((resolve) => {
-      const early = this.early.get(pid);
-      if (early !== undefined) {
-        this.early.delete(pid);
-        resolve(early);
-      } else this.exits.set(pid, resolve);
-    });
+    const { pid, exited } = await new Promise<{ pid: number; exited: Promise<number> }>(
+      (resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.waiting.delete(tag);
+          reject(
+            new CloisonError(
+              'COMPARTMENT_FAILED',
+              'The level’s launcher did not answer (stopped or hung by an app of the level?).',
+            ),
+          );
+        }, ANSWER_MS);
+        this.waiting.set(tag, {
+          resolve: (p) => {
+            clearTimeout(timer);
+            resolve(p);
+          },
+          reject: (e) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        });
+        this.sandbox.process.stdin!.write(bytes);
+      },
+    );
     return { pid, hostPid: await this.hostPid(pid), exited };
   }
 
@@ -236,17 +234,19 @@ export class Launcher {
     }
     if (answer.kind === 'exited') {
       const exit = this.exits.get(answer.pid);
-      if (exit) {
-        this.exits.delete(answer.pid);
-        exit(answer.status);
-      } else if (this.early.size < 1024) this.early.set(answer.pid, answer.status);
+      this.exits.delete(answer.pid);
+      exit?.(answer.status);
       return;
     }
     const waiter = this.waiting.get(answer.tag);
     if (!waiter) return;
     this.waiting.delete(answer.tag);
-    if (answer.kind === 'started') waiter.resolve(answer.pid);
-    else waiter.reject(new CloisonError('APP_NOT_FOUND', `Cannot start ${answer.reason}.`));
+    if (answer.kind === 'started') {
+      // Registered now, in the same turn as the answer: an exit on the next line is not missed.
+      const pid = answer.pid;
+      const exited = new Promise<number>((resolve) => this.exits.set(pid, resolve));
+      waiter.resolve({ pid, exited });
+    } else waiter.reject(new CloisonError('APP_NOT_FOUND', `Cannot start ${answer.reason}.`));
   }
 
   private gone(status: number): void {
@@ -280,15 +280,8 @@ export class Launcher {
     return undefined;
   }
 
-  private launcherPid: number | undefined;
-
-  /** The launcher on the host: the only child of bubblewrap's init inside the compartment. */
-  private async launcherHostPid(): Promise<number | undefined> {
-    if (this.launcherPid !== undefined) return this.launcherPid;
-    const init = this.sandbox.childPid;
-    const children = await readFile(`/proc/${init}/task/${init}/children`, 'utf8').catch(() => '');
-    const first = children.split(' ').filter(Boolean)[0];
-    if (first) this.launcherPid = Number(first);
-    return this.launcherPid;
+  /** The launcher on the host: the sandbox's first process (its PID 1, see `asPid1`). */
+  private launcherHostPid(): Promise<number | undefined> {
+    return Promise.resolve(this.sandbox.childPid);
   }
 }

@@ -32,6 +32,12 @@ export interface SandboxSpec {
   cwd: string;
   /** Descriptor on which bubblewrap writes `{"child-pid": N}` once the sandbox runs. */
   infoFd?: number;
+  /**
+   * The command is the sandbox's PID 1, with no bubblewrap init beside it: the kernel then ignores
+   * the signals the sandbox's own processes send it (SIGKILL and SIGSTOP included), and no other
+   * process inside holds its descriptors. For a level's launcher, which reaps what it starts.
+   */
+  asPid1?: boolean;
 }
 
 export interface SystemLayout {
@@ -74,6 +80,7 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   }
   for (const [key, value] of Object.entries(spec.env)) args.push('--setenv', key, value);
   args.push('--chdir', spec.cwd);
+  if (spec.asPid1) args.push('--as-pid-1');
   if (spec.infoFd !== undefined) args.push('--info-fd', String(spec.infoFd));
   return args;
 }

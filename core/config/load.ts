@@ -14,6 +14,11 @@ export const defaultConfigFile: string = assetFile('default-config.yaml');
 export interface LoadOptions {
   /** The drop-in folder; by default `rules.d` beside the main file. A missing folder means none. */
   rulesDir?: string;
+  /**
+   * The main file's text as it would be, in place of what is on disk (a candidate an administrator
+   * edits): checked with the same drop-ins, and its problems reported at the file's own lines.
+   */
+  mainText?: string;
 }
 
 /** Drop-in file names as read: `*.yaml` and `*.yml`, not hidden. */
@@ -22,7 +27,8 @@ export function isDropInName(name: string): boolean {
 }
 
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
-  const main = await readSource(file);
+  const main =
+    options.mainText !== undefined ? { file, text: options.mainText } : await readSource(file);
   const rulesDir = options.rulesDir ?? join(dirname(file), 'rules.d');
   const warnings: string[] = [];
   const dropIns: SourceText[] = [];

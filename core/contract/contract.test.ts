@@ -36,10 +36,17 @@ describe('contract', () => {
   });
 
   describe('the method table', () => {
-    it('serves transfers on the user socket only and approvals on the admin socket only', () => {
+    it('serves transfers to users only, approvals to administrators, the audit log to administrators and auditors', () => {
       expect(methods['clipboard.send'].roles).toEqual(['user']);
       expect(methods['approvals.approve'].roles).toEqual(['admin']);
+      expect(methods['config.apply'].roles).toEqual(['admin']);
       expect(methods['audit.verify'].roles).toEqual(['admin', 'auditor']);
+    });
+
+    it('serves running commands inside a level on the admin socket only, never to a shell login', () => {
+      expect(methods['compartments.run'].adminSocketOnly).toBe(true);
+      const open = Object.entries(methods).filter(([, m]) => m.adminSocketOnly);
+      expect(open.map(([name]) => name)).toEqual(['compartments.run']);
     });
   });
 });

@@ -224,6 +224,52 @@ const Login = z.object({
   idleMinutes: z.number(),
 });
 
+/** One mistake in a configuration text, where an editor can show it (see core/config/problems). */
+export const ConfigProblem = z.object({
+  file: z.string(),
+  line: z.int(),
+  column: z.int(),
+  path: z.string(),
+  value: z.string().optional(),
+  message: z.string(),
+});
+
+export const DiffLine = z.object({ op: z.enum([' ', '-', '+']), text: z.string() });
+
+export const ConfigVersionInfo = z.object({
+  version: z.int(),
+  time: Timestamp,
+  actor: z.string(),
+  reason: z.string(),
+  textSha256: Sha256,
+  digest: Sha256,
+  rulesDigest: Sha256,
+});
+
+/** A main configuration file's whole text, as an administrator edits it (1 MiB at most). */
+const ConfigText = z.string().max(1024 * 1024);
+const Reason = z
+  .string()
+  .trim()
+  .min(3, 'a reason of at least 3 characters')
+  .max(1000)
+  .refine((s) => !/[\p{Cc}\p{Cf}]/u.test(s.replaceAll('\n', '')), 'no control characters');
+
+const TransferQuestion = z.strictObject({
+  kind: TransferKind,
+  from: Id,
+  to: Id,
+  type: MimeType,
+  size: z.int().nonnegative(),
+});
+
+const Applied = z.object({
+  version: ConfigVersionInfo,
+  previousDigest: Sha256,
+  previousRulesDigest: Sha256,
+  warnings: z.array(z.string()),
+});
+
 export const methods = {
   'session.hello': method(
     ['user', 'admin'],
@@ -370,6 +416,88 @@ export const methods = {
     Empty,
     z.object({ digest: Sha256, levels: z.int(), rules: z.int(), warnings: z.array(z.string()) }),
   ),
+  'config.show': method(
+    ['admin', 'auditor'],
+    Empty,
+    z.object({
+      /** The main file the daemon reads, and whether an administrator may apply a new text to it. */
+      file: z.string(),
+      editable: z.boolean(),
+      /** Its text (passphrase hashes hidden from auditors). */
+      text: z.string(),
+      digest: Sha256,
+      rulesDigest: Sha256,
+      /** Drop-in rule files, read-only here: they are another tool's (a fleet's) to change. */
+      ruleFiles: z.array(z.object({ file: z.string(), text: z.string() })),
+      warnings: z.array(z.string()),
+    }),
+  ),
+  'config.validate': method(
+    ['admin'],
+    z.strictObject({ text: ConfigText }),
+    z.object({
+      valid: z.boolean(),
+      problems: z.array(ConfigProblem),
+      warnings: z.array(z.string()),
+      /** Against the text in force. */
+      diff: z.array(DiffLine),
+      digest: Sha256.optional(),
+      rulesDigest: Sha256.optional(),
+    }),
+  ),
+  'config.apply': method(
+    ['admin'],
+    z.strictObject({
+      text: ConfigText,
+      reason: Reason,
+      /** The digest the editor started from: refused if the configuration changed meanwhile. */
+      basedOn: Sha256.optional(),
+    }),
+    Applied,
+  ),
+  'config.history': method(
+    ['admin', 'auditor'],
+    Empty,
+    z.object({ versions: z.array(ConfigVersionInfo) }),
+  ),
+  'config.version': method(
+    ['admin', 'auditor'],
+    z.strictObject({ version: z.int().positive() }),
+    z.object({ version: ConfigVersionInfo, text: z.string() }),
+  ),
+  'config.rollback': method(
+    ['admin'],
+    z.strictObject({ version: z.int().positive(), reason: Reason, basedOn: Sha256.optional() }),
+    Applied,
+  ),
+  'config.dryRun': method(
+    ['admin'],
+    z.strictObject({ text: ConfigText.optional(), transfer: TransferQuestion }),
+    z.object({
+      decision: Decision,
+      rule: z.record(z.string(), z.unknown()).optional(),
+      explanation: z.string(),
+    }),
+  ),
+  'config.replay': method(
+    ['admin'],
+    z.strictObject({ text: ConfigText, count: z.int().min(1).max(10_000).default(100) }),
+    z.object({
+      replayed: z.int(),
+      changed: z.array(
+        z.object({
+          transfer: z.string(),
+          time: Timestamp,
+          kind: TransferKind,
+          from: z.string(),
+          to: z.string(),
+          types: z.array(z.string()),
+          before: z.object({ action: Action, ruleId: z.string() }),
+          after: Decision,
+        }),
+      ),
+    }),
+  ),
   'approvals.list': method(['admin'], Empty, z.object({ approvals: z.array(Transfer) })),
   'approvals.approve': method(
     ['admin'],
@@ -386,6 +514,27 @@ export const methods = {
     ['admin', 'auditor'],
     z.strictObject({ count: z.int().min(1).max(10_000).default(20) }),
     z.object({ entries: z.array(AuditEntry) }),
+  ),
+  'audit.search': method(
+    ['admin', 'auditor'],
+    z.strictObject({
+      since: Timestamp.optional(),
+      until: Timestamp.optional(),
+      level: Id.optional(),
+      kind: TransferKind.optional(),
+      decision: Action.optional(),
+      rule: z.string().min(1).max(64).optional(),
+      actor: z.string().min(1).max(128).optional(),
+      event: z.string().min(1).max(64).optional(),
+      /** The newest matching entries, at most this many, oldest first. */
+      limit: z.int().min(1).max(100_000).default(1000),
+    }),
+    z.object({
+      entries: z.array(AuditEntry),
+      /** Entries read, and whether more matched than `limit` (older ones left out). */
+      scanned: z.int(),
+      more: z.boolean(),
+    }),
   ),
   'audit.export': method(
     ['admin', 'auditor'],
@@ -424,6 +573,8 @@ export const Event = z.discriminatedUnion('type', [
     available: z.boolean(),
     reason: z.string().optional(),
   }),
+  /** An entry written to the audit log: the audit viewer's live tail (administrators and auditors). */
+  z.object({ type: z.literal('audit.entry'), entry: AuditEntry }),
   /** This connection's administrator's or auditor's session closed (logout, idle, new login). */
   z.object({ type: z.literal('session.closed'), reason: z.string() }),
 ]);

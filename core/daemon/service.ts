@@ -3,13 +3,17 @@
 // validated; this is where each method meets the code that does it.
 import { mkdir } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
+import { matchesFilter } from '../audit/filter.js';
 import { AdminSessions } from '../admin/sessions.js';
 import { actorOf, Broker } from '../broker/broker.js';
 import { ClipboardBuffers } from '../broker/capture.js';
 import { resolveLevels } from '../broker/steps.js';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
+import { ConfigEditor } from '../admin/config-editor.js';
+import { ConfigError, defaultConfigFile, loadConfig, type LoadedConfig } from '../config/index.js';
+import { ConfigVersions } from '../config/versions.js';
+import { existsSync } from 'node:fs';
 import { CloisonError } from '../contract/errors.js';
-import type { Event, LevelInfo } from '../contract/methods.js';
+import type { AuditEntry, Event, LevelInfo } from '../contract/methods.js';
 import { listFolder } from '../files/list.js';
 import { Levels } from '../levels/levels.js';
 import { decide, explainResult } from '../policy/index.js';
@@ -33,16 +37,22 @@ export class Service {
   readonly levels: Levels;
   readonly clipboardBuffers: ClipboardBuffers;
   readonly admins: AdminSessions;
+  readonly editor: ConfigEditor;
+  /** The main file in force: the one given, or the state folder's copy once the default was edited. */
+  private configFile: string;
 
   private constructor(
     private readonly options: ServiceOptions,
     readonly audit: AuditLog,
     loaded: LoadedConfig,
+    configFile: string,
   ) {
     this.loaded = loaded;
+    this.configFile = configFile;
     this.levels = new Levels({
       paths: options.paths,
       configFile: options.configFile,
+      ...(options.rulesDir ? { rulesDir: options.rulesDir } : {}),
       config: () => this.loaded.config,
       audit: async (fields) => {
         await audit.append({ actor: 'cloisond', event: 'level', ...fields });
@@ -55,6 +65,19 @@ export class Service {
       audit: async (fields) => {
         await audit.append(fields);
       },
+    });
+    const packagedDefault = () => this.configFile === defaultConfigFile;
+    this.editor = new ConfigEditor({
+      current: () => ({ loaded: this.loaded, file: this.configFile }),
+      target: () => (packagedDefault() ? options.paths.editedConfig : this.configFile),
+      packagedDefault,
+      ...(options.rulesDir ? { rulesDir: options.rulesDir } : {}),
+      versions: new ConfigVersions(options.paths.configVersions),
+      auditDir: options.paths.audit,
+      audit: async (fields) => {
+        await audit.append(fields);
+      },
+      install: (next, file, actor) => this.install(next, file, actor),
     });
     this.broker = new Broker({
       config: () => this.loaded,
@@ -72,15 +95,20 @@ export class Service {
 
   /** Loads the configuration (refusing to start on an invalid one), opens the audit log. */
   static async start(options: ServiceOptions): Promise<Service> {
+    // The embedded default, once an administrator changed it, lives on in the state folder.
+    const configFile =
+      options.configFile === defaultConfigFile && existsSync(options.paths.editedConfig)
+        ? options.paths.editedConfig
+        : options.configFile;
     const loaded = await loadConfig(
-      options.configFile,
+      configFile,
       options.rulesDir ? { rulesDir: options.rulesDir } : {},
     );
     await mkdir(options.paths.audit, { recursive: true, mode: 0o700 });
     const audit = await AuditLog.open(options.paths.audit, {
       segmentBytes: loaded.config.broker.audit.segmentBytes,
     });
-    const service = new Service(options, audit, loaded);
+    const service = new Service(options, audit, loaded, configFile);
     await service.levels.prepare(true);
     await audit.append({
       actor: 'cloisond',
@@ -89,6 +117,7 @@ export class Service {
       pid: process.pid,
       config: { digest: loaded.digest, sources: loaded.sources },
     });
+    audit.onAppended((entry) => service.emitToReaders({ type: 'audit.entry', entry }));
     audit.onStatusChange((available: boolean, reason?: string) => {
       service.emit({ type: 'audit.status', available, ...(reason ? { reason } : {}) });
     });
@@ -102,7 +131,7 @@ export class Service {
     let next: LoadedConfig;
     try {
       next = await loadConfig(
-        this.options.configFile,
+        this.configFile,
         this.options.rulesDir ? { rulesDir: this.options.rulesDir } : {},
       );
     } catch (err) {
@@ -125,18 +154,32 @@ export class Service {
       digest: next.digest,
       sources: next.sources,
     });
-    this.loaded = next;
-    this.loadedAt = new Date();
-    // Transfers waiting for a confirmation or an approval are decided again under the new rules.
-    await this.broker.rulesChanged(actor);
-    await this.levels.prepare(false);
-    this.emit({ type: 'config.reloaded', digest: next.digest });
+    await this.install(next, this.configFile, actor);
     return {
       digest: next.digest,
       levels: next.config.levels.length,
       rules: next.config.rules.length,
       warnings: next.warnings,
     };
+  }
+
+  /** Puts a validated configuration in force, read from `file`. */
+  private async install(next: LoadedConfig, file: string, actor: string): Promise<void> {
+    this.loaded = next;
+    this.configFile = file;
+    this.loadedAt = new Date();
+    // Transfers waiting for a confirmation or an approval are decided again under the new rules.
+    await this.broker.rulesChanged(actor);
+    await this.levels.prepare(false);
+    this.emit({ type: 'config.reloaded', digest: next.digest });
+  }
+
+  /** To subscribed sessions that may read the audit log (admin socket, or an admin or auditor login). */
+  emitToReaders(event: Event): void {
+    for (const session of this.sessions) {
+      if (!session.subscribed) continue;
+      if (session.role === 'admin' || session.login) session.notify(event);
+    }
   }
 
   maxMessageBytes(): number {
@@ -193,7 +236,7 @@ export class Service {
         config: {
           digest: this.loaded.digest,
           loadedAt: this.loadedAt.toISOString(),
-          source: this.options.configFile,
+          source: this.configFile,
         },
         audit: {
           available: this.audit.available,
@@ -247,6 +290,19 @@ export class Service {
         };
       },
       'config.reload': (_params, session) => this.reload(actorOf(session)),
+      'config.show': (_params, session) =>
+        this.editor.show(
+          session.role === 'admin' || session.login?.role === 'admin' ? 'admin' : 'auditor',
+        ),
+      'config.validate': (params) => this.editor.validate(params.text),
+      'config.apply': (params, session) =>
+        this.editor.apply(params.text, params.reason, actorOf(session), params.basedOn),
+      'config.history': async () => ({ versions: await this.editor.history() }),
+      'config.version': (params) => this.editor.version(params.version),
+      'config.rollback': (params, session) =>
+        this.editor.rollback(params.version, params.reason, actorOf(session), params.basedOn),
+      'config.dryRun': (params) => this.editor.dryRun(params.text, params.transfer),
+      'config.replay': (params) => this.editor.replay(params.text, params.count),
       'approvals.list': () => ({ approvals: this.broker.approvals() }),
       'approvals.approve': (params, session) =>
         this.broker.approve(params.id, params.reason, session),
@@ -256,6 +312,25 @@ export class Service {
       'audit.tail': async (params) => ({
         entries: await tailAudit(this.options.paths.audit, params.count),
       }),
+      'audit.search': async (params) => {
+        const { since, until, limit, ...filter } = params;
+        // The newest `limit` matches, in a ring: older ones make room.
+        const ring: AuditEntry[] = [];
+        let matched = 0;
+        let scanned = 0;
+        for await (const entry of readAudit(this.options.paths.audit, {
+          ...(since ? { since } : {}),
+          ...(until ? { until } : {}),
+        })) {
+          scanned++;
+          if (!matchesFilter(entry, filter)) continue;
+          ring[matched % limit] = entry;
+          matched++;
+        }
+        const start = matched > limit ? matched % limit : 0;
+        const entries = [...ring.slice(start), ...ring.slice(0, start)];
+        return { entries, scanned, more: matched > limit };
+      },
       'audit.export': async (params) => {
         const entries = [];
         for await (const entry of readAudit(this.options.paths.audit, params)) entries.push(entry);

@@ -82,6 +82,29 @@ export async function writeClipboard(
   sandbox.process.stdin!.end(item.bytes);
   let owning = true;
   void sandbox.exited.then(() => (owning = false));
+  // Delivered means pasteable: xclip takes the selection a moment after it starts, so the
+  // delivery is done only once the display offers the target (or xclip has gone).
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const offered = await runXclip(ctx, ['-o', '-t', 'TARGETS'], 64 * 1024, 1000)
+      .then((b) =>
+        b
+          .toString('latin1')
+          .split('\n')
+          .map((t) => t.trim())
+          .includes(target),
+      )
+      .catch(() => false);
+    if (offered || !owning) break;
+    if (Date.now() > deadline) {
+      sandbox.process.kill('SIGKILL');
+      throw new CloisonError(
+        'DISPLAY_FAILED',
+        `The clipboard of level "${ctx.level}" did not take the content within 3 s.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
   return {
     get owning() {
       return owning;

@@ -16,6 +16,8 @@ import { LevelRuntime } from './runtime.js';
 export interface LevelsOptions {
   paths: StatePaths;
   configFile: string;
+  /** The drop-in folder, when not `rules.d` beside the configuration. */
+  rulesDir?: string;
   config: () => Config;
   audit: (fields: Record<string, unknown>) => Promise<void>;
   changed: (state: LevelState) => void;
@@ -203,7 +205,7 @@ export class Levels {
       ...(account ? { account } : {}),
       display: { width: compartments.displayWidth, height: compartments.displayHeight },
       logLines: compartments.logLines,
-      masked: await this.masked(),
+      ...(await this.masked()),
       audit: this.options.audit,
       changed: (r) => this.options.changed(r.state()),
       idle: (r) => {
@@ -233,21 +235,32 @@ export class Levels {
    * What compartments must not see although it sits in a system folder they see: the
    * configuration (every level's name and rule) and the daemon's state.
    */
-  private async masked(): Promise<string[]> {
-    const candidates = ['/etc/cloison', dirname(this.options.configFile), this.options.paths.root];
-    const out: string[] = [];
+  private async masked(): Promise<{ masked: string[]; maskedFiles: string[] }> {
+    const configDir = dirname(this.options.configFile);
+    const candidates = [
+      '/etc/cloison',
+      configDir,
+      this.options.rulesDir ?? join(configDir, 'rules.d'),
+      this.options.paths.root,
+    ];
+    const masked: string[] = [];
+    const maskedFiles: string[] = [];
+    const underSystem = (path: string) =>
+      SYSTEM_FOLDERS.some((f) => path === f || path.startsWith(`${f}/`));
     for (const path of candidates) {
-      const underSystem = SYSTEM_FOLDERS.some((f) => path === f || path.startsWith(`${f}/`));
-      if (!underSystem || SYSTEM_FOLDERS.includes(path) || out.includes(path)) continue;
+      if (!underSystem(path) || SYSTEM_FOLDERS.includes(path) || masked.includes(path)) continue;
       if (
         await lstat(path).then(
           (s) => s.isDirectory(),
           () => false,
         )
       )
-        out.push(path);
+        masked.push(path);
     }
-    return out;
+    // A configuration right in a system folder (/etc/cloison.yaml): that folder cannot be hidden
+    // whole, so the file itself is.
+    if (SYSTEM_FOLDERS.includes(configDir)) maskedFiles.push(this.options.configFile);
+    return { masked, maskedFiles };
   }
 
   /**

@@ -141,16 +141,44 @@ describe('a level at run time', () => {
     expect((await running('low')).apps).toEqual([]);
   });
 
-  it('ends the level’s apps when an app kills the launcher, and makes it again on the next launch', async () => {
+  it('keeps the launcher out of its apps’ reach: SIGKILL and SIGSTOP from inside are ignored', async () => {
+    const before = await admin.call('compartments.run', { level: 'low', argv: ['sleep', '614'] });
+    // The launcher is the level's PID 1: the kernel drops these signals from its own namespace.
+    expect(await shell('low', 'kill -STOP 1; kill -KILL 1; echo sent')).toEqual({
+      code: 0,
+      out: 'sent\n',
+    });
+    expect(await shell('low', 'echo still here')).toEqual({ code: 0, out: 'still here\n' });
+    expect((await running('low')).apps.map((a) => a.id)).toContain(before.id);
+    await user.call('apps.stop', { level: 'low', id: before.id });
+  });
+
+  it('cannot take the launcher’s answer pipe to forge an app’s exit', async () => {
+    const sleeper = await admin.call('compartments.run', { level: 'low', argv: ['sleep', '615'] });
+    // pidfd_open(1) then pidfd_getfd(…, 1): the launcher's stdout, where its answers go.
+    const forge = [
+      'my $p = syscall(434, 1, 0); die "pidfd_open: $!\\n" if $p < 0;',
+      'my $fd = syscall(438, $p, 1, 0); die "pidfd_getfd: $!\\n" if $fd < 0;',
+      `open(my $o, ">&=", $fd) or die; syswrite $o, "exited\\t${sleeper.pidInLevel}\\t0\\n"; print "forged\\n";`,
+    ].join(' ');
+    const attempt = await shell('low', `perl -e '${forge}'`);
+    expect(attempt.out).toMatch(/pidfd_getfd: Operation not permitted/);
+    expect(attempt.code).not.toBe(0);
+    // The sleeper is still known as running, and stops when asked.
+    const app = (await running('low')).apps.find((a) => a.id === sleeper.id);
+    expect(app?.state).toBe('running');
+    expect((await user.call('apps.stop', { level: 'low', id: sleeper.id })).state).toBe('stopped');
+  });
+
+  it('ends the level’s apps when its launcher dies, and makes it again on the next launch', async () => {
     const sleeper = await admin.call('compartments.run', { level: 'low', argv: ['sleep', '613'] });
-    expect(sleeper.pidInLevel).toBeGreaterThan(2);
-    // bubblewrap's init is 1 in the level, the launcher 2: an app of the level kills it.
-    // The launcher may die before it tells that the killer started: then that launch fails, and
-    // says why.
-    await admin.call('compartments.run', { level: 'low', argv: ['/bin/kill', '-KILL', '2'] }).then(
-      (killer) => expect(killer.argv).toEqual(['/bin/kill', '-KILL', '2']),
-      (err: unknown) => expect((err as CloisonError).code).toBe('COMPARTMENT_FAILED'),
-    );
+    expect(sleeper.pid).toBeDefined();
+    // From the host, as the kernel's out-of-memory killer would: the sleeper's parent is the
+    // launcher.
+    const stat = readFileSync(`/proc/${sleeper.pid}/stat`, 'utf8');
+    const launcher = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    expect(readFileSync(`/proc/${launcher}/cmdline`, 'utf8')).toMatch(/launcher\.pl/);
+    process.kill(launcher, 'SIGKILL');
     await until('the level’s apps to end', async () =>
       (await running('low')).apps.length === 0 ? true : undefined,
     );
@@ -188,6 +216,40 @@ describe('a level at run time', () => {
     await until('its copy', async () => ((await paste()).out === 'mine' ? true : undefined));
     await new Promise((r) => setTimeout(r, 2500));
     expect(await paste()).toEqual({ code: 0, out: 'mine' });
+  });
+});
+
+describe('a configuration right in /etc', () => {
+  it('is hidden from the compartments, though /etc is not', async () => {
+    const file = `/etc/cloison-test-${randomBytes(4).toString('hex')}.yaml`;
+    const daemon = await startDaemon({ config, configAt: file });
+    const admin = await daemon.client('admin');
+    try {
+      await admin.call('levels.start', { level: 'low' });
+      const tag = randomBytes(4).toString('hex');
+      await admin.call('compartments.run', {
+        level: 'low',
+        argv: [
+          '/bin/sh',
+          '-c',
+          `{ wc -c < ${file}; wc -c < /etc/hostname; } > "$HOME/${tag}.part" 2>&1; mv "$HOME/${tag}.part" "$HOME/${tag}"`,
+        ],
+      });
+      const result = join(daemon.home('low'), tag);
+      const out = await until('the reader', async () =>
+        existsSync(result) ? readFileSync(result, 'utf8') : undefined,
+      );
+      expect(out).not.toMatch(/cloison/);
+      const [configSize, hostnameSize] = out.trim().split('\n').map(Number);
+      // The control: the rest of /etc is there, and the file is not empty on the host.
+      expect(hostnameSize).toBeGreaterThan(0);
+      expect(readFileSync(file, 'utf8')).toContain('id: lone');
+      expect(configSize).toBe(0);
+    } finally {
+      admin.close();
+      await daemon.cleanup();
+      await rm(file, { force: true });
+    }
   });
 });
 

@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   logLines: number;
   /** Host folders hidden from every compartment (the configuration, the state folder). */
   masked: string[];
+  /** Host files hidden the same way (a configuration file right in /etc). */
+  maskedFiles: string[];
   /** Appends to the audit log; a failure refuses the action (fail closed). */
   audit: (fields: Record<string, unknown>) => Promise<void>;
   /** Told whenever the level's state changes (apps started or ended, level stopped). */
@@ -100,6 +102,12 @@ export class LevelRuntime {
         mounts: [
           { kind: 'dir', host: this.options.places.home, dest: SANDBOX_HOME, mode: 'rw' },
           ...screen.mounts,
+          // An empty file over each hidden one (bound after /etc, so it wins).
+          ...this.options.maskedFiles.map((dest) => ({
+            kind: 'data' as const,
+            data: new Uint8Array(),
+            dest,
+          })),
         ],
         masked: this.options.masked,
         network: this.options.level.network,
@@ -145,13 +153,25 @@ export class LevelRuntime {
     const resolved = await resolveArgv(argv, this.id);
     const id = `a-${randomBytes(6).toString('base64url')}`;
     const source = app ?? id;
-    // A compartment that ended (its launcher killed from inside) is made again for this launch.
-    if (!this.launcher?.running) this.launcher = await this.startLauncher();
+    // A compartment that ended (its launcher killed from outside, out of memory) is made again.
+    if (!this.launcher?.running) {
+      const launcher = await this.startLauncher();
+      if (this.stopping) {
+        await launcher.stop();
+        this.expectRunning();
+      }
+      this.launcher = launcher;
+    }
     const launched = await this.launcher.launch({
       argv: resolved,
       env: this.appEnv(),
       cwd: SANDBOX_HOME,
     });
+    // The level began to stop meanwhile: this app does not outlive it.
+    if (this.stopping) {
+      this.launcher.signal(launched.pid, 9);
+      this.expectRunning();
+    }
     const info: AppProcess = {
       id,
       level: this.id,
@@ -249,10 +269,23 @@ export class LevelRuntime {
         }
       }
     };
+    const waitFor = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
     await signalAll('SIGTERM');
-    const deadline = Date.now() + STOP_GRACE_MS;
-    while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    if (!done) await signalAll('SIGKILL');
+    await waitFor(STOP_GRACE_MS);
+    if (done) return;
+    await signalAll('SIGKILL');
+    await waitFor(STOP_GRACE_MS);
+    if (done) return;
+    // The launcher does not tell this app's end (hung, or its answers lost): the compartment goes,
+    // and every app of the level with it. Never a stop that waits for ever.
+    this.log.write(
+      'cloisond',
+      'an app did not end when killed: the level’s compartment is ended\n',
+    );
+    await this.launcher?.stop();
     await app.exited;
   }
 

@@ -13,6 +13,10 @@ export interface StatePaths {
   audit: string;
   levels: string;
   lock: string;
+  /** The embedded default as an administrator changed it (the packaged file is never written). */
+  editedConfig: string;
+  /** Every configuration text applied through the daemon, for history and rollback. */
+  configVersions: string;
   /**
    * Memory-backed folder for ephemeral levels (their home, staging and display), private to the
    * daemon's account and to this state folder; gone at reboot, wiped when the level stops.
@@ -37,6 +41,8 @@ export function statePaths(root: string): StatePaths {
     audit: join(root, 'audit'),
     levels: join(root, 'levels'),
     lock: join(root, 'cloisond.lock'),
+    editedConfig: join(root, 'config.yaml'),
+    configVersions: join(root, 'config-versions'),
     memory: join(
       '/dev/shm',
       `cloison-${process.getuid?.() ?? 0}`,

@@ -48,6 +48,13 @@ export interface DaemonOptions {
   config?: string;
   /** Drop-in rule files: name → text. */
   rulesD?: Record<string, string>;
+  /**
+   * Run on the packaged default itself (assets/default-config.yaml), as `npm start` does, rather
+   * than on a copy in the test's folder.
+   */
+  packagedDefault?: boolean;
+  /** Where to write the configuration (e.g. right in /etc), instead of the test's own folder. */
+  configAt?: string;
   /** Wrap the daemon command (e.g. with unshare). */
   wrap?: (argv: string[]) => string[];
 }
@@ -60,8 +67,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<TestDaem
   const state = join(dir, 'state');
   const etc = join(dir, 'etc');
   await mkdir(join(etc, 'rules.d'), { recursive: true });
-  const configFile = join(etc, 'config.yaml');
-  await writeFile(configFile, options.config ?? readFileSync(defaultConfigYaml, 'utf8'));
+  const configFile = options.packagedDefault
+    ? defaultConfigYaml
+    : (options.configAt ?? join(etc, 'config.yaml'));
+  if (!options.packagedDefault)
+    await writeFile(configFile, options.config ?? readFileSync(defaultConfigYaml, 'utf8'));
   for (const [name, text] of Object.entries(options.rulesD ?? {}))
     await writeFile(join(etc, 'rules.d', name), text);
   const paths = statePaths(state);
