@@ -153,6 +153,27 @@ describe('browser host', () => {
       expect((await call({ method: 'daemon.status' })).status).toBe(200);
     });
 
+    it('bridges no display for a bad level name or a level that is not running', async () => {
+      const closed = (path: string) =>
+        new Promise<{ code: number; reason: string }>((resolve) => {
+          const ws = new WebSocket(`${shell.host.origin.replace('http', 'ws')}${path}`, {
+            origin: shell.host.origin,
+            headers: { cookie },
+          });
+          ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+          ws.on('error', () => {});
+        });
+      expect(await closed('/vnc/..%2F..%2Fetc')).toEqual({ code: 1008, reason: 'No such level.' });
+      expect(await closed('/vnc/NOT-AN-ID')).toMatchObject({ code: 1008 });
+      expect(await closed('/vnc/restricted')).toEqual({
+        code: 1011,
+        reason: 'That level is not running.',
+      });
+      const unknown = await closed('/vnc/nowhere');
+      expect(unknown.code).toBe(1011);
+      expect(unknown.reason).toContain('nowhere');
+    });
+
     it('refuses methods the shell does not have, administrators’ ones among them', async () => {
       for (const method of [
         'compartments.run',
