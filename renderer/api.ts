@@ -103,6 +103,8 @@ export function electronApi(bridge: ShellBridge): ShellApi {
     },
     vncUrl: (level) => bridge.vncUrl(level),
     levelSwitched: (level) => bridge.levelSwitched(level),
+    openWebApp: (level, app) => bridge.openWebApp(level, app),
+    setAppArea: (area) => bridge.setAppArea(area),
   };
 }
 

@@ -94,6 +94,9 @@ export interface ShellApi {
   vncUrl(level: string): Promise<string>;
   /** The active level changed (Electron: swap the system clipboard, show its web views). */
   levelSwitched?(level: string): void;
+  /** Electron only: web apps, in views of the level's partition. Absent: no web apps here. */
+  openWebApp?(level: string, app: string): void;
+  setAppArea?(area: { x: number; y: number; width: number; height: number }): void;
   /** Which glue runs the shell. */
   readonly mode: 'electron' | 'browser';
 }
@@ -111,4 +114,8 @@ export interface ShellBridge {
   vncUrl(level: string): Promise<string>;
   /** Tells the main process which level is active (clipboard swap, web-app views). */
   levelSwitched(level: string): void;
+  /** Opens (or shows) a level's web app in a view of the level's partition. */
+  openWebApp(level: string, app: string): void;
+  /** Where the active app's view goes: the workspace's display area, in CSS pixels. */
+  setAppArea(area: { x: number; y: number; width: number; height: number }): void;
 }

@@ -2,6 +2,7 @@
 // the shell's own top-level frame, then validates the call against core/contract; only then does
 // it reach the daemon. Answers are ShellAnswer values.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { z } from 'zod';
 import type { DaemonClient } from '../../core/client/client.js';
 import { CloisonError } from '../../core/contract/errors.js';
 import { Id } from '../../core/contract/config.js';
@@ -14,7 +15,18 @@ export interface IpcDeps {
   daemon: () => Promise<DaemonClient>;
   vncUrl: (level: string) => Promise<string>;
   levelSwitched: (level: string) => void;
+  openWebApp: (level: string, app: string) => void;
+  setAppArea: (area: AppArea) => void;
 }
+
+const WebAppRef = z.strictObject({ level: Id, app: Id });
+const Area = z.strictObject({
+  x: z.int().min(0).max(100_000),
+  y: z.int().min(0).max(100_000),
+  width: z.int().min(0).max(100_000),
+  height: z.int().min(0).max(100_000),
+});
+export type AppArea = z.infer<typeof Area>;
 
 function fromShell(event: IpcMainInvokeEvent | Electron.IpcMainEvent, deps: IpcDeps): boolean {
   const shell = deps.shell();
@@ -55,5 +67,15 @@ export function installIpc(deps: IpcDeps): void {
     if (!fromShell(event, deps)) return;
     const level = Id.safeParse(raw);
     if (level.success) deps.levelSwitched(level.data);
+  });
+  ipcMain.on('cloison:open-web-app', (event, raw: unknown) => {
+    if (!fromShell(event, deps)) return;
+    const ref = WebAppRef.safeParse(raw);
+    if (ref.success) deps.openWebApp(ref.data.level, ref.data.app);
+  });
+  ipcMain.on('cloison:app-area', (event, raw: unknown) => {
+    if (!fromShell(event, deps)) return;
+    const area = Area.safeParse(raw);
+    if (area.success) deps.setAppArea(area.data);
   });
 }

@@ -12,6 +12,8 @@ import { isShellUrl } from './policy.js';
 import { registerShellScheme, serveShell } from './protocol.js';
 import { startVncBridge } from './vnc.js';
 import { createShellWindow } from './window.js';
+import { WebApps } from './web-apps.js';
+import { levelHome, statePaths } from '../../core/state/paths.js';
 
 function log(line: string): void {
   process.stderr.write(`cloison-shell[electron]: ${line}\n`);
@@ -65,13 +67,20 @@ async function start(): Promise<void> {
   const client = await daemon.client();
   levels = (await client.call('levels.list', {})).levels;
   let shell: WebContents | undefined;
+  /** Made with the window, below; the IPC handlers are installed first, before the page loads. */
+  const webApps: { current?: WebApps } = {};
+  const paths = statePaths(state);
   installIpc({
     shell: () => shell,
     daemon: daemon.client,
     vncUrl: async (level) => vnc.url(level),
     levelSwitched: (level) => {
-      if (levels.some((l) => l.id === level)) clipboards.switchTo(level);
+      if (!levels.some((l) => l.id === level)) return;
+      clipboards.switchTo(level);
+      webApps.current?.levelSwitched(level);
     },
+    openWebApp: (level, appId) => webApps.current?.open(level, appId),
+    setAppArea: (area) => webApps.current?.setArea(area),
   });
   client.onEvent((raw) => {
     const event = Event.safeParse(raw);
@@ -85,6 +94,12 @@ async function start(): Promise<void> {
     kiosk: process.argv.includes('--kiosk'),
   });
   shell = win.webContents;
+  webApps.current = new WebApps(
+    win,
+    () => levels,
+    (level) => levelHome(paths, level),
+    log,
+  );
   win.on('closed', () => (shell = undefined));
   app.on('window-all-closed', () => {
     vnc.close();

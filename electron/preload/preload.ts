@@ -15,6 +15,8 @@ const bridge: ShellBridge = {
   },
   vncUrl: (level) => ipcRenderer.invoke('cloison:vnc-url', level) as Promise<string>,
   levelSwitched: (level) => ipcRenderer.send('cloison:level-switched', level),
+  openWebApp: (level, app) => ipcRenderer.send('cloison:open-web-app', { level, app }),
+  setAppArea: (area) => ipcRenderer.send('cloison:app-area', area),
 };
 
 contextBridge.exposeInMainWorld('cloison', bridge);

@@ -1,5 +1,6 @@
 // One level's workspace: its launcher, its display (the active app's view), its running apps with
 // stop buttons, the files that arrived, and the "send files" action.
+import { useEffect, useRef } from 'react';
 import { useShell, useShellStore } from '../context.js';
 import type { LevelInfo } from '../../core/contract/methods.js';
 import { LevelDisplay } from './LevelDisplay.js';
@@ -11,6 +12,26 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   const state = useShell((s) => s.states[level.id]);
   const t = useShell((s) => s.t);
   const vncUrlOf = useShell((s) => s.vncUrl);
+  const webApps = useShell((s) => s.webApps);
+  const main = useRef<HTMLDivElement>(null);
+  // Electron: the active workspace's app area is where the main process puts the level's web views.
+  useEffect(() => {
+    const element = main.current;
+    if (!active || !webApps || !element) return;
+    const report = () => {
+      const r = element.getBoundingClientRect();
+      store.getState().reportAppArea({
+        x: Math.round(r.x),
+        y: Math.round(r.y),
+        width: Math.round(r.width),
+        height: Math.round(r.height),
+      });
+    };
+    const observer = new ResizeObserver(report);
+    observer.observe(element);
+    report();
+    return () => observer.disconnect();
+  }, [active, webApps, store]);
   const arrived = useShell((s) => s.transfers);
   const incoming = Object.values(arrived)
     .filter((x) => x.kind === 'file' && x.to === level.id && x.status === 'delivered')
@@ -36,13 +57,15 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
             <li key={app.id}>
               <button
                 type="button"
-                disabled={app.type === 'web'}
-                aria-describedby={app.type === 'web' ? `web-note-${level.id}-${app.id}` : undefined}
+                disabled={app.type === 'web' && !webApps}
+                aria-describedby={
+                  app.type === 'web' && !webApps ? `web-note-${level.id}-${app.id}` : undefined
+                }
                 onClick={() => void store.getState().launchApp(level.id, app.id)}
               >
                 {t('launch', { app: app.label })}
               </button>
-              {app.type === 'web' ? (
+              {app.type === 'web' && !webApps ? (
                 <small id={`web-note-${level.id}-${app.id}`}> {t('webInBrowser')}</small>
               ) : null}
             </li>
@@ -98,7 +121,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
           </>
         ) : null}
       </div>
-      <div className="workspace-main">
+      <div className="workspace-main" ref={main}>
         {state?.running && state.display ? (
           <LevelDisplay
             level={level.id}

@@ -89,6 +89,41 @@ describe('workspaces slice', () => {
   });
 });
 
+describe('web apps', () => {
+  const withWeb = {
+    'levels.list': () => ({
+      levels: [
+        {
+          ...level('internet', 0),
+          apps: [{ id: 'browser', label: 'Browser', type: 'web', url: 'https://example.org/' }],
+        },
+      ],
+    }),
+    'levels.status': () => ({ levels: [] }),
+  };
+
+  it('open as views of the Electron shell, never through the daemon’s native launch', async () => {
+    const opened: string[] = [];
+    const { api, calls } = scripted(withWeb);
+    api.openWebApp = (l, a) => void opened.push(`${l}/${a}`);
+    const store = createShellStore(api);
+    await store.getState().refreshLevels();
+    expect(store.getState().webApps).toBe(true);
+    await store.getState().launchApp('internet', 'browser');
+    expect(opened).toEqual(['internet/browser']);
+    expect(calls.map((c) => c.method)).not.toContain('apps.launch');
+  });
+
+  it('are not offered where the glue cannot show them (the browser host)', async () => {
+    const { api, calls } = scripted(withWeb);
+    const store = createShellStore(api);
+    await store.getState().refreshLevels();
+    expect(store.getState().webApps).toBe(false);
+    await store.getState().launchApp('internet', 'browser');
+    expect(calls.map((c) => c.method)).not.toContain('apps.launch');
+  });
+});
+
 describe('transfers slice', () => {
   it('tells a delivery with bytes, type and the rule that decided', () => {
     const store = createShellStore(scripted({}).api);

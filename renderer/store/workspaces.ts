@@ -8,12 +8,20 @@ export interface WorkspacesSlice {
   /** The level at a position of the bar (0-based), for the shortcuts. */
   levelAt(index: number): string | undefined;
   launchApp(level: string, app: string): Promise<void>;
+  /** Whether web apps can be opened here (the Electron shell). */
+  webApps: boolean;
+  /** Tells the Electron main process where the active workspace shows its app (CSS pixels). */
+  reportAppArea(area: { x: number; y: number; width: number; height: number }): void;
   stopApp(level: string, id: string): Promise<void>;
 }
 
 export function createWorkspacesSlice({ api, set, get, report }: SliceContext): WorkspacesSlice {
   return {
     active: undefined,
+    webApps: api.openWebApp !== undefined,
+    reportAppArea(area) {
+      api.setAppArea?.(area);
+    },
     switchToLevel(level) {
       if (!get().levels.some((l) => l.id === level)) return false;
       if (get().active !== level) {
@@ -26,6 +34,14 @@ export function createWorkspacesSlice({ api, set, get, report }: SliceContext): 
       return get().levels[index]?.id;
     },
     async launchApp(level, app) {
+      const entry = get()
+        .levels.find((l) => l.id === level)
+        ?.apps.find((a) => a.id === app);
+      if (entry?.type === 'web') {
+        // Web apps are views of the level's partition, made by the Electron main process.
+        if (api.openWebApp) api.openWebApp(level, app);
+        return;
+      }
       try {
         const launched = await api.call('apps.launch', { level, app });
         // The level's state comes with the next level.updated event; record the app meanwhile.
