@@ -25,6 +25,17 @@ export function ConfirmDialog() {
         aria-describedby="confirm-intro"
         className="dialog confirm"
         data-testid="confirm-dialog"
+        onKeyDown={(e) => {
+          // Escape refuses; Tab stays inside the dialog (keyboard-only use).
+          if (e.key === 'Escape') void store.getState().cancelTransfer(first.id);
+          if (e.key === 'Tab') {
+            const buttons = [...e.currentTarget.querySelectorAll('button')];
+            const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+            const next = buttons[(at + (e.shiftKey ? buttons.length - 1 : 1)) % buttons.length];
+            e.preventDefault();
+            next?.focus();
+          }
+        }}
       >
         <h2 id="confirm-title">{t('confirmTitle')}</h2>
         <p id="confirm-intro">
