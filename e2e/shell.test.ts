@@ -298,6 +298,7 @@ describe.skipIf(missing)('the shell in Chromium', () => {
       expect(barOnTop).toBe(true);
       await confirm.getByRole('button', { name: 'Send it' }).click();
       await confirm.waitFor({ state: 'detached' });
+      await dialog.waitFor({ state: 'detached' });
 
       const landed = join(shell.daemon.home('office'), 'Incoming', 'internet', 'report.pdf');
       await until('the PDF in office', async () => (existsSync(landed) ? true : undefined));
@@ -318,6 +319,37 @@ describe.skipIf(missing)('the shell in Chromium', () => {
       expect(delivered).toContain(file!.id);
       expect(delivered).toContain(clip!.id);
       expect(entries.some((e) => e.event === 'transfer.denied' && e.from === 'office')).toBe(true);
+    });
+  });
+
+  describe('refusing in the ask dialog', () => {
+    it('Escape refuses: nothing arrives, and the refusal is told', async () => {
+      const source = shell.daemon.home({ id: 'internet', ephemeral: true });
+      writeFileSync(join(source, 'notes.txt'), 'not for office\n');
+      await page.keyboard.press('Control+Alt+Digit1');
+      await page
+        .getByTestId('workspace-internet')
+        .getByRole('button', { name: 'Send files to level…' })
+        .click();
+      const dialog = page.getByTestId('send-files-dialog');
+      await dialog.getByLabel(/notes\.txt/u).check();
+      await dialog.getByLabel('Target level').selectOption('office');
+      await dialog.getByRole('button', { name: 'Send', exact: true }).click();
+      const confirm = page.getByTestId('confirm-dialog');
+      await confirm.waitFor();
+      expect(await confirm.innerText()).toContain('text-files-up');
+      await page.keyboard.press('Escape');
+      await confirm.waitFor({ state: 'detached' });
+      await expect
+        .poll(() => page.locator('[data-kind=error]').allInnerTexts())
+        .toContainEqual(
+          expect.stringMatching(/Refused from internet to office by rule text-files-up/u),
+        );
+      expect(
+        existsSync(join(shell.daemon.home('office'), 'Incoming', 'internet', 'notes.txt')),
+      ).toBe(false);
+      // The send dialog closed with the answer.
+      await dialog.waitFor({ state: 'detached' });
     });
   });
 

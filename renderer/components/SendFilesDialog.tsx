@@ -86,9 +86,15 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
     if (selectedEntries.length === 0) return setError(t('nothingSelected'));
     const sent = await store.getState().sendFiles(props.from, to, [...selected]);
     if (sent) setSending(sent.id);
-    if (sent && sent.status !== 'waiting-for-user') props.onClose();
+    if (sent && sent.status !== 'waiting-for-user') onClose();
   };
   const p = sending ? progress[sending] : undefined;
+  // Once the confirmation is answered (sent, refused or expired), this dialog's work is done.
+  const sentStatus = useShell((s) => (sending ? s.transfers[sending]?.status : undefined));
+  const { onClose } = props;
+  useEffect(() => {
+    if (sentStatus && sentStatus !== 'waiting-for-user') onClose();
+  }, [sentStatus, onClose]);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   return (
