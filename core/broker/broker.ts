@@ -56,6 +56,10 @@ export class Broker {
     const { config } = this.deps.config();
     const { from, to } = resolveLevels(config, params.from, params.to);
     const content = params.items ?? (await this.readSourceClipboard(from));
+    // Nothing is not content: an empty item would "deliver" an empty clipboard over the target's.
+    if (content.every((item) => item.data.length === 0)) {
+      throw new CloisonError('CLIPBOARD_EMPTY', 'There is nothing to send: the content is empty.');
+    }
     const inspected = [];
     for (const item of content) inspected.push(await inspectClipboardItem(item, config, from, to));
     const transfer = this.newTransfer(

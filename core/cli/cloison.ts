@@ -761,8 +761,15 @@ async function levelVerb(g: Globals, verb: string, level: string | undefined, re
     const { values } = parse(rest, { n: { type: 'string', short: 'n', default: '100' } });
     const count = Number(values.n);
     if (!Number.isInteger(count) || count < 1) throw new UsageError('-n needs a positive number');
-    const { lines } = await withClient(g, 'user', (c) => c.call('levels.log', { level, count }));
-    print(g, { lines }, () => lines.map((l) => `${l.time} ${l.source}: ${l.text}`).join('\n'));
+    const log = await withClient(g, 'user', (c) => c.call('levels.log', { level, count }));
+    // A level's apps wrote these lines: escaped, so that they cannot move the cursor, fake a line
+    // of the daemon's or set the terminal's clipboard (OSC 52).
+    print(g, log, () =>
+      [
+        ...(log.running ? [] : [`(level ${level} is not running; the lines of its last run)`]),
+        ...log.lines.map((l) => `${l.time} ${printable(l.source)}: ${printable(l.text)}`),
+      ].join('\n'),
+    );
     return exitCodes.ok;
   }
   const state = await withClient(g, 'user', (c) =>

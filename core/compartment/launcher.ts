@@ -4,7 +4,8 @@
 // the level's costs nothing, so a launch is as cheap as a bare spawn. Trust boundary: what the
 // launcher answers comes from inside a level (whose apps run as the same account), so every line
 // is parsed strictly and none is believed beyond the pids this side asked for.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { CloisonError } from '../contract/errors.js';
 import { assetFile } from '../assets/assets.js';
 import { killSandbox, startSandbox, type Sandbox, type SandboxRequest } from './spawn.js';
@@ -119,6 +120,12 @@ export class Launcher {
     request: Omit<SandboxRequest, 'argv' | 'stdin' | 'stdout'>,
     onGone: (status: number) => void,
   ): Promise<Launcher> {
+    await access(PERL, constants.X_OK).catch(() => {
+      throw new CloisonError(
+        'COMPARTMENT_UNAVAILABLE',
+        `The level's launcher needs ${PERL}, which is missing or not executable: install "perl-base".`,
+      );
+    });
     const script = await readFile(assetFile('launcher.pl'));
     const prctl = PRCTL[process.arch] ?? 0;
     const sandbox = await startSandbox({

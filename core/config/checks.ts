@@ -56,6 +56,7 @@ export function checkConfig(main: ParsedSource, ruleFiles: readonly ParsedSource
   const rawLevels = items(main.data, 'levels');
   const levelIds = new Map<string, number>();
   const ranks = new Map<number, number>();
+  let firstHostNetwork: number | undefined;
   rawLevels.forEach((raw, i) => {
     if (!isRecord(raw)) return;
     if (validId(raw.id)) {
@@ -104,6 +105,15 @@ export function checkConfig(main: ParsedSource, ruleFiles: readonly ParsedSource
           `${lineOf(main, ['levels', i, 'rank'])}: levels ${otherId} and ${level.data.id} share rank ${level.data.rank}: "up" and "down" rules never match between them, only rules naming them or "*" do`,
         );
       } else ranks.set(level.data.rank, i);
+      if (level.data.network === 'host') {
+        if (firstHostNetwork === undefined) firstHostNetwork = i;
+        else {
+          const otherId = (rawLevels[firstHostNetwork] as { id: string }).id;
+          warnings.push(
+            `${lineOf(main, ['levels', i, 'network'])}: levels ${otherId} and ${level.data.id} both use the host's network: their apps can reach each other directly (loopback listeners, abstract Unix sockets), outside the broker and its rules; give the host's network to one level at most`,
+          );
+        }
+      }
     }
   });
   const levelsKnown = isRecord(main.data) && Array.isArray(main.data.levels);

@@ -67,7 +67,7 @@ describe('configuration', () => {
       ]);
       expect(loaded.digest).toMatch(/^[0-9a-f]{64}$/);
       expect(loaded.sources).toEqual([defaultConfigFile]);
-      expect(loaded.origins.get('text-up')).toEqual({ file: defaultConfigFile, line: 55 });
+      expect(loaded.origins.get('text-up')).toEqual({ file: defaultConfigFile, line: 58 });
     });
 
     it('has a digest that ignores key order, layout and comments', () => {
@@ -353,5 +353,19 @@ describe('configuration', () => {
         );
       }
     });
+  });
+});
+
+describe('levels sharing the host network', () => {
+  it('warns, naming both, that their apps can reach each other around the broker', () => {
+    const text = `levels:
+  - { id: a, label: A, colour: "#aa0000", rank: 0, network: host }
+  - { id: b, label: B, colour: "#00aa00", rank: 1, network: none }
+  - { id: c, label: C, colour: "#0000aa", rank: 2, network: host }
+`;
+    const loaded = parseConfig({ file: 'three.yaml', text });
+    expect(loaded.warnings).toEqual([
+      expect.stringMatching(/^three\.yaml:4: levels a and c both use the host's network/),
+    ]);
   });
 });

@@ -378,6 +378,8 @@ export const methods = {
     z.strictObject({ level: Id, count: z.int().min(1).max(100_000).default(100) }),
     z.object({
       lines: z.array(z.object({ time: Timestamp, source: z.string(), text: z.string() })),
+      /** Whether the level runs; a stopped level's lines are those of its last run. */
+      running: z.boolean(),
     }),
   ),
   'apps.launch': method(['user'], z.strictObject({ level: Id, app: Id }), AppProcess),

@@ -1,7 +1,7 @@
 // The daemon's state and its API handlers: the configuration in force, the audit log, the broker,
 // the sessions and their subscriptions. Every handler receives params the contract already
 // validated; this is where each method meets the code that does it.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
 import { matchesFilter } from '../audit/filter.js';
 import { AdminSessions } from '../admin/sessions.js';
@@ -170,6 +170,7 @@ export class Service {
     this.loadedAt = new Date();
     // Transfers waiting for a confirmation or an approval are decided again under the new rules.
     await this.broker.rulesChanged(actor);
+    await this.levels.stopRemoved(actor);
     await this.levels.prepare(false);
     this.emit({ type: 'config.reloaded', digest: next.digest });
   }
@@ -198,6 +199,8 @@ export class Service {
   async stop(): Promise<void> {
     this.broker.close();
     await this.levels.stopAll('cloisond (stopping)');
+    // Ephemeral levels' memory folder: nothing of it stays in RAM once the daemon is gone.
+    await rm(this.options.paths.memory, { recursive: true, force: true }).catch(() => undefined);
     await this.audit
       .append({ actor: 'cloisond', event: 'daemon.stopped', pid: process.pid })
       .catch(() => {});
@@ -249,10 +252,7 @@ export class Service {
         (await this.levels.start(params.level, actorOf(session))).state(),
       'levels.stop': (params, session) => this.levels.stop(params.level, actorOf(session)),
       'levels.status': (params) => ({ levels: this.levels.status(params.level) }),
-      'levels.log': (params) => {
-        this.levels.level(params.level);
-        return { lines: this.levels.runtime(params.level)?.log.tail(params.count) ?? [] };
-      },
+      'levels.log': (params) => this.levels.log(params.level, params.count),
       'apps.launch': (params, session) =>
         this.levels.launchApp(params.level, params.app, actorOf(session)),
       'apps.stop': (params, session) =>

@@ -2,7 +2,7 @@
 // in a sandbox of its own. The X socket lives in the level's own folder, never in the host's
 // /tmp/.X11-unix, and the server listens on no TCP port and no abstract socket, so an app of one
 // level can neither find nor reach another level's display (nor the host's through this one).
-import { access, constants } from 'node:fs/promises';
+import { access, chmod, chown, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloisonError } from '../contract/errors.js';
 import {
@@ -197,6 +197,17 @@ export class LevelDisplay {
       `The remote-display server (x11vnc) of level "${this.options.level}"`,
       () => this.lastOutput.get('x11vnc') ?? '',
     );
+    // The remote display gives keyboard and screen without a password: once x11vnc listens, its
+    // socket and folder become the daemon's alone, so that no other process of the level's
+    // account (another level's, in the embedded default's shared account) can connect.
+    if (this.options.account) {
+      const uid = process.getuid?.() ?? 0;
+      const gid = process.getgid?.() ?? 0;
+      await chown(this.vncSocket, uid, gid);
+      await chmod(this.vncSocket, 0o600);
+      await chown(this.options.places.vnc, uid, gid);
+      await chmod(this.options.places.vnc, 0o700);
+    }
   }
 
   private async run(

@@ -11,6 +11,14 @@ describe('resolveArgv', () => {
     ]);
   });
 
+  it('leaves a program in the level’s own home or /tmp to the compartment to find', async () => {
+    expect(await resolveArgv(['/home/user/bin/tool', '-v'], 'office')).toEqual([
+      '/home/user/bin/tool',
+      '-v',
+    ]);
+    expect(await resolveArgv(['/tmp/build/run'], 'office')).toEqual(['/tmp/build/run']);
+  });
+
   it.each([
     [['no-such-program-here'], /"no-such-program-here" is not in/],
     [['/usr/bin/no-such'], /\/usr\/bin\/no-such is not an executable file/],

@@ -4,6 +4,9 @@ import { access, constants, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloisonError } from '../contract/errors.js';
 
+/** Folders that are the level's own inside a compartment. */
+const LEVEL_OWN = ['/home/user/', '/tmp/'];
+
 /** The compartments' PATH (see sandboxEnv). */
 const SEARCH = ['/usr/local/bin', '/usr/bin', '/bin'];
 
@@ -13,6 +16,9 @@ export async function resolveArgv(argv: string[], level: string): Promise<string
   if (program === undefined || program === '') {
     throw new CloisonError('APP_NOT_FOUND', 'The command is empty.');
   }
+  // Inside the level's own home or /tmp, only the compartment can say (the host's view of those
+  // paths is another place): the launcher's exec does, and its failure names the reason.
+  if (LEVEL_OWN.some((dir) => program.startsWith(dir))) return [program, ...rest];
   const candidates = program.includes('/')
     ? program.startsWith('/')
       ? [program]

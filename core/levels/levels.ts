@@ -27,6 +27,7 @@ export interface LevelsOptions {
 export class Levels {
   private readonly running = new Map<string, LevelRuntime>();
   private readonly starting = new Map<string, Promise<LevelRuntime>>();
+  private readonly lastLogs = new Map<string, LevelRuntime['log']>();
 
   constructor(private readonly options: LevelsOptions) {}
 
@@ -89,6 +90,24 @@ export class Levels {
     return this.running.get(id);
   }
 
+  /** The last lines of a level's log: of the running level, else of its last run (kept until the next). */
+  log(id: string, count: number) {
+    this.level(id);
+    const runtime = this.running.get(id);
+    const log = runtime?.log ?? this.lastLogs.get(id);
+    return { lines: log?.tail(count) ?? [], running: runtime !== undefined };
+  }
+
+  /**
+   * Stops the running levels the configuration no longer has (a reload renamed or removed them):
+   * nothing of a level keeps running where no command can reach it.
+   */
+  async stopRemoved(actor: string): Promise<void> {
+    const configured = new Set(this.options.config().levels.map((l) => l.id));
+    for (const id of [...this.running.keys()].filter((id) => !configured.has(id)))
+      await this.stop(id, `${actor} (the level left the configuration)`).catch(() => undefined);
+  }
+
   /** Starts the level if it is not running (concurrent calls share one start). */
   async start(id: string, actor: string): Promise<LevelRuntime> {
     const level = this.level(id);
@@ -102,11 +121,13 @@ export class Levels {
   }
 
   async stop(id: string, actor: string): Promise<LevelState> {
-    const level = this.level(id);
+    // A running level that left the configuration is still stopped, as it was configured.
+    const level = this.running.get(id)?.level ?? this.level(id);
     await this.starting.get(id)?.catch(() => undefined);
     const runtime = this.running.get(id);
     if (!runtime) return { level: id, running: false, apps: [] };
     this.running.delete(id);
+    this.lastLogs.set(id, runtime.log);
     await runtime.stop();
     let wiped = false;
     if (level.ephemeral) {

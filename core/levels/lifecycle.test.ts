@@ -3,6 +3,7 @@
 // (a killed launcher ends the level's apps and is made again on the next launch), a stopped app
 // takes its children with it, delivered clipboard content is wiped after its delay unless replaced,
 // and launches that cannot be done say why.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../client/client.js';
 import { CloisonError } from '../contract/errors.js';
 import { requireBwrap } from '../compartment/spawn.js';
+import { tailAudit } from '../audit/index.js';
 import { descendantsOf } from './runtime.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 
@@ -120,6 +122,53 @@ describe('a level at run time', () => {
     expect((await running('low')).running).toBe(true);
   });
 
+  it('runs a program from the level’s own home, which only the compartment can see there', async () => {
+    await writeFile(join(daemon.home('low'), 'hello.sh'), '#!/bin/sh\necho hello from home\n');
+    await chmod(join(daemon.home('low'), 'hello.sh'), 0o755);
+    expect(await shell('low', '/home/user/hello.sh')).toEqual({
+      code: 0,
+      out: 'hello from home\n',
+    });
+    const app = await admin.call('compartments.run', {
+      level: 'low',
+      argv: ['/home/user/hello.sh'],
+    });
+    expect(app.argv).toEqual(['/home/user/hello.sh']);
+  });
+
+  it('lets only the daemon’s account reach a level’s remote display, not the level’s account', async () => {
+    const socket = (await running('low')).display!.vncSocket;
+    const connects = (uid?: number) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '-e',
+            `const s = require('net').connect(${JSON.stringify(socket)}); s.on('connect', () => { console.log('ok'); s.destroy(); }); s.on('error', (e) => console.log(e.code));`,
+          ],
+          { ...(uid !== undefined ? { uid, gid: uid } : {}), stdio: ['ignore', 'pipe', 'ignore'] },
+        );
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', () => resolve(out.trim()));
+      });
+    // The control: the daemon's own account connects.
+    expect(await connects()).toBe('ok');
+    // Compartments run as nobody when the daemon is root: nobody gets no keyboard and no screen.
+    if (process.getuid?.() === 0) expect(await connects(65534)).toBe('EACCES');
+  });
+
+  it('refuses to send nothing', async () => {
+    const err = await failure(
+      user.call('clipboard.send', {
+        from: 'low',
+        to: 'high',
+        items: [{ type: 'text/plain', data: '' }],
+      }),
+    );
+    expect(err.code).toBe('CLIPBOARD_EMPTY');
+  });
+
   it('stops an app together with the processes it started', async () => {
     const app = await admin.call('compartments.run', {
       level: 'low',
@@ -216,6 +265,60 @@ describe('a level at run time', () => {
     await until('its copy', async () => ((await paste()).out === 'mine' ? true : undefined));
     await new Promise((r) => setTimeout(r, 2500));
     expect(await paste()).toEqual({ code: 0, out: 'mine' });
+  });
+});
+
+describe('a level’s log and its configuration changing under it', () => {
+  it('shows what apps wrote with escapes made harmless, and keeps the last run’s lines', async () => {
+    const daemon = await startDaemon({ config });
+    const admin = await daemon.client('admin');
+    try {
+      await admin.call('levels.start', { level: 'low' });
+      await admin.call('compartments.run', {
+        level: 'low',
+        argv: ['/usr/bin/printf', 'x\\r\\033[2Kcloisond: fake\\n\\033]52;c;c2VjcmV0\\a\\n'],
+      });
+      await until('the output', async () =>
+        (await daemon.cli(['--json', 'levels', 'log', 'low'])).text.includes('fake')
+          ? true
+          : undefined,
+      );
+      const shown = await daemon.cli(['levels', 'log', 'low']);
+      expect(shown.code).toBe(0);
+      // eslint-disable-next-line no-control-regex -- raw escape, carriage return and bell
+      expect(shown.text).not.toMatch(/[\u001b\r\u0007]/);
+      expect(shown.text).toContain('\\u{1b}]52;c;c2VjcmV0\\u{7}');
+      await admin.call('levels.stop', { level: 'low' });
+      const after = await daemon.cli(['levels', 'log', 'low']);
+      expect(after.text).toMatch(/not running; the lines of its last run/);
+      expect(after.text).toContain('fake');
+    } finally {
+      admin.close();
+      await daemon.cleanup();
+    }
+  });
+
+  it('stops a running level that a reload removed from the configuration', async () => {
+    const daemon = await startDaemon({ config });
+    const admin = await daemon.client('admin');
+    try {
+      await admin.call('levels.start', { level: 'high' });
+      const app = await admin.call('compartments.run', { level: 'high', argv: ['sleep', '616'] });
+      expect(app.pid).toBeDefined();
+      await writeFile(daemon.configFile, config.replace(/^.*id: high.*$/m, ''));
+      await admin.call('config.reload', {});
+      await until('the removed level’s processes to end', async () =>
+        existsSync(`/proc/${app.pid}`) ? undefined : true,
+      );
+      expect((await commandsBelow(daemon.process.pid!)).join('\n')).not.toMatch(/sleep 616/);
+      const stopped = (await tailAudit(daemon.paths.audit, 20)).find(
+        (e) => e.event === 'level.stopped' && e.level === 'high',
+      );
+      expect(stopped?.actor).toMatch(/left the configuration/);
+    } finally {
+      admin.close();
+      await daemon.cleanup();
+    }
   });
 });
 

@@ -71,6 +71,11 @@ export class LevelRuntime {
     return this.options.level.id;
   }
 
+  /** The level as configured when it started. */
+  get level(): Level {
+    return this.options.level;
+  }
+
   static async start(options: RuntimeOptions): Promise<LevelRuntime> {
     const log = new LevelLog(options.logLines);
     const display = await LevelDisplay.start({
