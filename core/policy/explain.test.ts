@@ -15,7 +15,7 @@ describe('policy', () => {
         loaded.origins,
       );
       expect(text).toContain('decision: ask (rule pdf-up)');
-      expect(text).toContain('rule pdf-up (config.yaml:89)');
+      expect(text).toContain('rule pdf-up (config.yaml:92)');
       expect(text).toContain('  maxBytes: 104857600');
       expect(text).toContain(
         '  images-up (config.yaml:81): its types (image/png, image/jpeg, image/gif, image/webp) do not include application/pdf',
