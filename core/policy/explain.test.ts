@@ -18,9 +18,9 @@ describe('policy', () => {
       expect(text).toContain('rule pdf-up (config.yaml:92)');
       expect(text).toContain('  maxBytes: 104857600');
       expect(text).toContain(
-        '  images-up (config.yaml:81): its types (image/png, image/jpeg, image/gif, image/webp) do not include application/pdf',
+        '  images-up (config.yaml:84): its types (image/png, image/jpeg, image/gif, image/webp) do not include application/pdf',
       );
-      expect(text).toContain('  text-up (config.yaml:55): its kind is clipboard, not file');
+      expect(text).toContain('  text-up (config.yaml:58): its kind is clipboard, not file');
     });
 
     it('says why each rule was passed over when none matched', () => {
