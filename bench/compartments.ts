@@ -150,7 +150,18 @@ async function levels(rounds: number) {
       level: 'left',
       argv: ['xclip', '-selection', 'clipboard', '-i', '-quiet', '/home/user/clip.txt'],
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // Until xclip holds the selection.
+    for (let tries = 0; ; tries++) {
+      const ok = await user.call('clipboard.send', { from: 'left', to: 'right' }).then(
+        () => true,
+        (err: unknown) => {
+          if (tries > 100) throw err;
+          return false;
+        },
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const viaDisplay: number[] = [];
     const supplied: number[] = [];
     const item = { type: 'text/plain', data: Buffer.from(text).toString('base64') };

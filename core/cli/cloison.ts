@@ -19,7 +19,7 @@ import type { AppProcess, AuditEntry } from '../contract/methods.js';
 import { explain, unreachableRules } from '../policy/index.js';
 import { verifyAudit } from '../audit/index.js';
 import { HEAD_FILE } from '../audit/store.js';
-import { defaultStateDir, statePaths } from '../state/paths.js';
+import { defaultRunDir, defaultStateDir, statePaths } from '../state/paths.js';
 import { toCsv } from './csv.js';
 import {
   count,
@@ -65,6 +65,7 @@ commands:
 
 global options:
   --state DIR    the daemon's state folder (default: $CLOISON_STATE, else $XDG_STATE_HOME/cloison)
+  --run DIR      the daemon's sockets' folder (default: $CLOISON_RUN, else run/ in the state folder)
   --actor NAME   who you are, as the audit log records it (default: your account name)
   --json         machine-readable output
   --justification TEXT   why, for transfers an administrator must approve
@@ -84,6 +85,8 @@ interface Globals {
   justification?: string;
   timeoutSeconds: number;
   login?: string;
+  /** The sockets' folder, when not the state folder's run/ (a system install's /run/cloison). */
+  run?: string;
 }
 
 type Out = { stdout: (s: string | Uint8Array) => void; stderr: (s: string) => void };
@@ -111,7 +114,7 @@ function required(value: string | undefined, flag: string): string {
 }
 
 async function connect(g: Globals, role: 'user' | 'admin'): Promise<DaemonClient> {
-  const paths = statePaths(g.state);
+  const paths = statePaths(g.state, g.run ? { run: g.run } : {});
   // A login is the shell's step, taken on the user socket; without one, administration goes
   // through the admin socket, whose file permissions are the gate.
   const socket = role === 'user' || g.login ? paths.userSocket : paths.adminSocket;
@@ -826,6 +829,7 @@ async function main(argv: string[]): Promise<number> {
     actor: userInfo().username,
     json: false,
     timeoutSeconds: 120,
+    ...(defaultRunDir() ? { run: defaultRunDir()! } : {}),
   };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -849,6 +853,7 @@ async function main(argv: string[]): Promise<number> {
     else if (arg === '--actor') globals.actor = takeValue();
     else if (arg === '--justification') globals.justification = takeValue();
     else if (arg === '--login') globals.login = takeValue();
+    else if (arg === '--run') globals.run = resolve(takeValue());
     else if (arg === '--timeout') {
       const seconds = Number(takeValue());
       if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400)

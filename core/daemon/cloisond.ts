@@ -1,20 +1,34 @@
 #!/usr/bin/env node
 // cloisond, the broker daemon: loads the configuration, opens the audit log, and serves the user
 // and admin sockets of one state folder until SIGTERM. SIGHUP reloads the configuration.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfigFile } from '../config/index.js';
 import { CloisonError } from '../contract/errors.js';
-import { defaultStateDir, statePaths } from '../state/paths.js';
+import { defaultRunDir, defaultStateDir, statePaths } from '../state/paths.js';
 import { acquireLock } from './lock.js';
 import { Service } from './service.js';
 import { listen, prepareRunDir } from './sockets.js';
 
-const usage = `usage: cloisond [--config FILE] [--rules-dir DIR] [--state DIR]
-  --config FILE    configuration (default: $CLOISON_CONFIG, else the embedded default)
-  --rules-dir DIR  drop-in rule files (default: rules.d next to the configuration)
-  --state DIR      state folder (default: $CLOISON_STATE, else $XDG_STATE_HOME/cloison)`;
+const usage = `usage: cloisond [--config FILE] [--rules-dir DIR] [--state DIR] [--run DIR]
+                [--user-group GROUP] [--admin-group GROUP]
+  --config FILE        configuration (default: $CLOISON_CONFIG, else the embedded default)
+  --rules-dir DIR      drop-in rule files (default: rules.d next to the configuration)
+  --state DIR          state folder (default: $CLOISON_STATE, else $XDG_STATE_HOME/cloison)
+  --run DIR            the sockets' folder (default: $CLOISON_RUN, else run/ in the state folder)
+  --user-group GROUP   members may use the user socket (else only the daemon's account)
+  --admin-group GROUP  members may use the admin socket (else only the daemon's account)`;
+
+/** A group's id from /etc/group; a missing group stops the start with its name. */
+async function groupId(name: string): Promise<number> {
+  const groups = await readFile('/etc/group', 'utf8').catch(() => '');
+  for (const line of groups.split('\n')) {
+    const [group, , gid] = line.split(':');
+    if (group === name && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
+  }
+  throw new CloisonError('INVALID_CONFIG', `There is no group "${name}" on this machine.`);
+}
 
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} cloisond[${process.pid}]: ${line}\n`);
@@ -28,6 +42,9 @@ async function main(): Promise<number> {
         config: { type: 'string' },
         'rules-dir': { type: 'string' },
         state: { type: 'string' },
+        run: { type: 'string' },
+        'user-group': { type: 'string' },
+        'admin-group': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -41,7 +58,14 @@ async function main(): Promise<number> {
     return 0;
   }
   const configFile = resolve(args.config ?? process.env.CLOISON_CONFIG ?? defaultConfigFile);
-  const paths = statePaths(args.state ? resolve(args.state) : defaultStateDir());
+  const run = args.run ? resolve(args.run) : defaultRunDir();
+  const paths = statePaths(
+    args.state ? resolve(args.state) : defaultStateDir(),
+    run ? { run } : {},
+  );
+  // Groups are looked up before anything starts: a typo is an error now, not a socket nobody can use.
+  const userGid = args['user-group'] ? await groupId(args['user-group']) : undefined;
+  const adminGid = args['admin-group'] ? await groupId(args['admin-group']) : undefined;
   await mkdir(paths.root, { recursive: true, mode: 0o700 });
   const releaseLock = await acquireLock(paths.lock);
   let service: Service;
@@ -71,11 +95,23 @@ async function main(): Promise<number> {
       }
     },
   };
-  // The admin socket is the owner's only; the user socket may be shared with a group (system
-  // installs give it the users' group).
+  // Each socket is the daemon's account's, and its group's when one is given (a system install
+  // gives the user socket to the users' group, the admin socket to the administrators').
   const servers = [
-    await listen({ ...common, path: paths.userSocket, role: 'user', mode: 0o660 }),
-    await listen({ ...common, path: paths.adminSocket, role: 'admin', mode: 0o600 }),
+    await listen({
+      ...common,
+      path: paths.userSocket,
+      role: 'user',
+      mode: userGid !== undefined ? 0o660 : 0o600,
+      ...(userGid !== undefined ? { gid: userGid } : {}),
+    }),
+    await listen({
+      ...common,
+      path: paths.adminSocket,
+      role: 'admin',
+      mode: adminGid !== undefined ? 0o660 : 0o600,
+      ...(adminGid !== undefined ? { gid: adminGid } : {}),
+    }),
   ];
   log(
     `serving ${paths.userSocket} (user) and ${paths.adminSocket} (admin); configuration ${configFile}`,

@@ -5,6 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
 import { matchesFilter } from '../audit/filter.js';
 import { AdminSessions } from '../admin/sessions.js';
+import { closeAbandoned } from '../broker/abandoned.js';
 import { actorOf, Broker } from '../broker/broker.js';
 import { ClipboardBuffers } from '../broker/capture.js';
 import { resolveLevels } from '../broker/steps.js';
@@ -110,6 +111,10 @@ export class Service {
     });
     const service = new Service(options, audit, loaded, configFile);
     await service.levels.prepare(true);
+    // Before this start's entry: what the previous run left waiting is closed in its own run.
+    const abandoned = await closeAbandoned(audit, options.paths.audit);
+    if (abandoned > 0)
+      options.log(`${abandoned} waiting transfers of the previous run closed as abandoned`);
     await audit.append({
       actor: 'cloisond',
       event: 'daemon.started',

@@ -1,7 +1,7 @@
 // The daemon's two Unix sockets: the user socket and the admin socket. The role of a connection is
 // the socket it came in on, never something the peer claims; file permissions decide who may open
 // each socket.
-import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SocketRole } from '../contract/methods.js';
 import { dispatch, errorResponse, type Handlers, type Session } from './dispatch.js';
@@ -12,6 +12,8 @@ export interface SocketOptions {
   role: SocketRole;
   /** Permission bits of the socket file: who may connect is who may open it. */
   mode: number;
+  /** The group the socket is given (its members may connect when `mode` lets the group). */
+  gid?: number;
   maxMessageBytes: () => number;
   handlers: Handlers;
   log: (line: string) => void;
@@ -34,6 +36,7 @@ export async function listen(options: SocketOptions): Promise<Server> {
       resolve();
     });
   });
+  if (options.gid !== undefined) await chown(options.path, -1, options.gid);
   await chmod(options.path, options.mode);
   return server;
 }

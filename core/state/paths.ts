@@ -24,6 +24,11 @@ export interface StatePaths {
   memory: string;
 }
 
+/** `$CLOISON_RUN` when set: the sockets' folder of a system install (e.g. /run/cloison). */
+export function defaultRunDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.CLOISON_RUN ? resolve(env.CLOISON_RUN) : undefined;
+}
+
 /** `$CLOISON_STATE`, else `$XDG_STATE_HOME/cloison`, else `~/.local/state/cloison`. */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.CLOISON_STATE) return resolve(env.CLOISON_STATE);
@@ -31,8 +36,12 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.local', 'state'), 'cloison');
 }
 
-export function statePaths(root: string): StatePaths {
-  const run = join(root, 'run');
+/**
+ * `run`: the sockets' folder, `<root>/run` unless given (a system install puts them in
+ * /run/cloison, where the service manager makes the folder).
+ */
+export function statePaths(root: string, options: { run?: string } = {}): StatePaths {
+  const run = options.run ?? join(root, 'run');
   return {
     root,
     run,

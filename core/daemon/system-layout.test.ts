@@ -1,0 +1,108 @@
+// The daemon as a system install runs it: sockets in their own folder (/run/cloison), each given to
+// its group, and the systemd unit that starts it accepted by systemd itself.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonClient } from '../client/client.js';
+import { root, runCli, startDaemon, type TestDaemon } from '../testing/daemon.js';
+
+/** A group of this machine other than the daemon's own (Debian always has these). */
+function groupId(name: string): number {
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  return Number(line!.split(':')[2]);
+}
+
+describe('the daemon with the system layout', () => {
+  let daemon: TestDaemon;
+  let run: string;
+
+  beforeAll(async () => {
+    run = mkdtempSync(join(tmpdir(), 'cloison-run-'));
+    daemon = await startDaemon({
+      wrap: (argv) => [...argv, '--run', run, '--user-group', 'users', '--admin-group', 'adm'],
+    });
+  });
+  afterAll(async () => {
+    await daemon?.cleanup();
+    await rm(run, { recursive: true, force: true });
+  });
+
+  it('puts its sockets in the folder given, each owned by its group and open to it alone', () => {
+    const user = statSync(join(run, 'user.sock'));
+    const admin = statSync(join(run, 'admin.sock'));
+    expect(user.isSocket() && admin.isSocket()).toBe(true);
+    expect(user.gid).toBe(groupId('users'));
+    expect(admin.gid).toBe(groupId('adm'));
+    expect(user.mode & 0o777).toBe(0o660);
+    expect(admin.mode & 0o777).toBe(0o660);
+  });
+
+  it('is reached there by the CLI, through --run', async () => {
+    const client = await DaemonClient.connect(join(run, 'user.sock'));
+    expect((await client.call('levels.list', {})).levels.length).toBeGreaterThan(0);
+    client.close();
+    const viaFlag = await runCli(['--state', daemon.state, '--run', run, 'status']);
+    expect(viaFlag.code).toBe(0);
+    // And not in the state folder's run/, where nothing listens now.
+    const elsewhere = await runCli(['--state', daemon.state, 'status']);
+    expect(elsewhere.code).toBe(5);
+  });
+
+  it('refuses to start with a group that does not exist, naming it', () => {
+    const state = mkdtempSync(join(tmpdir(), 'cloison-state-'));
+    const result = spawnSync(
+      process.execPath,
+      [
+        join(root, 'dist/core/daemon/cloisond.js'),
+        '--state',
+        state,
+        '--user-group',
+        'no-such-group',
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/There is no group "no-such-group"/);
+  });
+});
+
+describe('the systemd unit', () => {
+  const unit = readFileSync(join(root, 'deploy/systemd/cloisond.service'), 'utf8');
+  /** systemd-analyze checks that ExecStart's program exists: the unit as installed under `prefix`. */
+  const verify = (text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cloison-unit-'));
+    writeFileSync(join(dir, 'cloisond.service'), text.replaceAll('/usr/lib/cloison', root));
+    const result = spawnSync('systemd-analyze', ['verify', join(dir, 'cloisond.service')], {
+      encoding: 'utf8',
+    });
+    return { code: result.status, errors: result.stderr };
+  };
+
+  it('passes systemd-analyze verify, with nothing to say', () => {
+    // systemd-analyze exits 0 on a value it ignores: silence is the check.
+    expect(verify(unit)).toEqual({ code: 0, errors: '' });
+  });
+
+  it('is one systemd would refuse if it were wrong (the control)', () => {
+    const broken = verify(unit.replace('ProtectSystem=strict', 'ProtectSystem=very'));
+    expect(broken.errors).toMatch(/Failed to parse protect system value/);
+    const missing = verify(
+      unit.replace('/usr/lib/cloison/bin/cloisond', '/usr/lib/cloison/bin/nope'),
+    );
+    expect(missing.code).not.toBe(0);
+  });
+
+  it('keeps what bubblewrap needs: user namespaces, no setuid', () => {
+    expect(unit).not.toMatch(/^RestrictNamespaces=/m);
+    expect(unit).not.toMatch(/^PrivateUsers=yes/m);
+    expect(unit).toMatch(/^NoNewPrivileges=yes$/m);
+    expect(unit).toMatch(/^ProtectSystem=strict$/m);
+    // The program it starts is the one the package ships.
+    expect(execFileSync('test', ['-x', join(root, 'bin/cloisond')]).length).toBe(0);
+  });
+});
