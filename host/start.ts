@@ -74,13 +74,16 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       state: { type: 'string' },
+      /** The sockets' folder of a system daemon (default: $CLOISON_RUN, else <state>/run). */
+      run: { type: 'string' },
       port: { type: 'string' },
       'no-open': { type: 'boolean' },
       browser: { type: 'boolean' },
     },
   });
   const state = values.state ?? defaultStateDir();
-  const paths = statePaths(state);
+  const run = values.run ?? process.env.CLOISON_RUN;
+  const paths = statePaths(state, run ? { run } : {});
   const electron = values.browser ? undefined : electronRuntime();
   if (electron && existsSync(electronMain)) {
     say(`starting the Electron shell (${electron})`);
