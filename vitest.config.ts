@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts'],
+    include: [
+      'core/**/*.test.ts',
+      'host/**/*.test.ts',
+      'renderer/**/*.test.ts',
+      'electron/**/*.test.ts',
+      'e2e/**/*.test.ts',
+    ],
     globalSetup: ['core/testing/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

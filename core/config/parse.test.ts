@@ -116,7 +116,7 @@ describe('configuration', () => {
         column: 5,
         path: 'levels[0].shade',
         message:
-          'unknown key "shade" (expected one of: id, label, colour, rank, network, ephemeral, apps, stopWithLastApp, account)',
+          'unknown key "shade" (expected one of: id, label, colour, rank, network, ephemeral, apps, stopWithLastApp, account, webPermissions)',
       });
     });
   });

@@ -44,6 +44,19 @@ export const NativeApp = z.strictObject({
 
 export const App = z.discriminatedUnion('type', [WebApp, NativeApp]);
 
+/** Permissions a web app can request from the Electron shell. */
+export const WebPermission = z.enum([
+  'camera',
+  'microphone',
+  'geolocation',
+  'notifications',
+  'clipboard-read',
+  'clipboard-sanitized-write',
+  'fullscreen',
+  'media-key-system',
+]);
+export type WebPermission = z.infer<typeof WebPermission>;
+
 export const Level = z.strictObject({
   id: Id,
   label: z.string().min(1).max(64),
@@ -63,6 +76,11 @@ export const Level = z.strictObject({
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'an account name')
     .optional(),
+  /**
+   * What the level's web apps may be granted when they ask (Electron shell); everything else is
+   * denied, and so is everything when this is absent.
+   */
+  webPermissions: z.array(WebPermission).default([]),
 });
 
 export const TransferKind = z.enum(['clipboard', 'file']);

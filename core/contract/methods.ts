@@ -2,7 +2,7 @@
 // its result. The daemon validates params against it, the CLI and the shell derive their types from
 // it; nothing re-declares these shapes by hand.
 import { z } from 'zod';
-import { Action, Id, MimeType, TransferKind } from './config.js';
+import { Action, Id, MimeType, TransferKind, WebPermission } from './config.js';
 
 /** The socket a connection came in on: who may open it is decided by its file permissions. */
 export const SocketRole = z.enum(['user', 'admin']);
@@ -27,7 +27,18 @@ export const LevelInfo = z.object({
   rank: z.int(),
   network: z.enum(['none', 'host']),
   ephemeral: z.boolean(),
-  apps: z.array(z.object({ id: Id, label: z.string(), type: z.enum(['web', 'native']) })),
+  apps: z.array(
+    z.object({
+      id: Id,
+      label: z.string(),
+      type: z.enum(['web', 'native']),
+      /** Web apps: where they open, and the origins they may navigate to (the URL's is implied). */
+      url: z.string().optional(),
+      origins: z.array(z.string()).optional(),
+    }),
+  ),
+  /** What the level's web apps may be granted (Electron shell); absent: nothing. */
+  webPermissions: z.array(WebPermission).optional(),
 });
 export type LevelInfo = z.infer<typeof LevelInfo>;
 
@@ -318,6 +329,41 @@ export const methods = {
       justification: Justification,
     }),
     Transfer,
+  ),
+  /** Qubes-style copy: reads the source level's clipboard into the broker's buffer (one per session). */
+  'clipboard.capture': method(
+    ['user'],
+    z.strictObject({ from: Id }),
+    z.object({
+      from: Id,
+      items: z.array(z.object({ type: z.string(), size: z.int().nonnegative() })),
+      capturedAt: Timestamp,
+    }),
+  ),
+  /** Qubes-style paste: sends what was captured to the target level; the buffer is emptied. */
+  'clipboard.paste': method(
+    ['user'],
+    z.strictObject({ to: Id, justification: Justification }),
+    Transfer,
+  ),
+  /** One folder of a level's home, for the shell's own file browser (never a native dialog). */
+  'files.list': method(
+    ['user'],
+    z.strictObject({ level: Id, path: z.string().max(4096).default('') }),
+    z.object({
+      level: Id,
+      /** The folder listed, relative to the home, normalised ('' for the home itself). */
+      path: z.string(),
+      entries: z.array(
+        z.object({
+          name: z.string(),
+          kind: z.enum(['file', 'folder', 'other']),
+          size: z.int().nonnegative(),
+        }),
+      ),
+      /** Names that are not UTF-8 and cannot be sent; shown so nothing is hidden. */
+      unnamable: z.int().nonnegative(),
+    }),
   ),
   'levels.start': method(['user', 'admin'], LevelRef, LevelState),
   'levels.stop': method(['user', 'admin'], LevelRef, LevelState),

@@ -90,6 +90,7 @@ async function main(): Promise<number> {
       if (open) service.sessions.add(session);
       else {
         service.sessions.delete(session);
+        service.clipboardBuffers.forget(session);
         void service.admins.logout(session, 'connection closed');
       }
     },

@@ -7,6 +7,7 @@ import { matchesFilter } from '../audit/filter.js';
 import { AdminSessions } from '../admin/sessions.js';
 import { closeAbandoned } from '../broker/abandoned.js';
 import { actorOf, Broker } from '../broker/broker.js';
+import { ClipboardBuffers } from '../broker/capture.js';
 import { resolveLevels } from '../broker/steps.js';
 import { ConfigEditor } from '../admin/config-editor.js';
 import { ConfigError, defaultConfigFile, loadConfig, type LoadedConfig } from '../config/index.js';
@@ -14,9 +15,10 @@ import { ConfigVersions } from '../config/versions.js';
 import { existsSync } from 'node:fs';
 import { CloisonError } from '../contract/errors.js';
 import type { AuditEntry, Event, LevelInfo } from '../contract/methods.js';
+import { listFolder } from '../files/list.js';
 import { Levels } from '../levels/levels.js';
 import { decide, explainResult } from '../policy/index.js';
-import type { StatePaths } from '../state/paths.js';
+import { levelHome, type StatePaths } from '../state/paths.js';
 import type { Handlers, Session } from './dispatch.js';
 
 export const VERSION = '0.1.0';
@@ -34,6 +36,7 @@ export class Service {
   readonly sessions = new Set<Session>();
   readonly broker: Broker;
   readonly levels: Levels;
+  readonly clipboardBuffers: ClipboardBuffers;
   readonly admins: AdminSessions;
   readonly editor: ConfigEditor;
   /** The main file in force: the one given, or the state folder's copy once the default was edited. */
@@ -83,6 +86,11 @@ export class Service {
       paths: options.paths,
       emit: (event, only) => this.emit(event, only),
       levels: this.levels,
+    });
+    this.clipboardBuffers = new ClipboardBuffers({
+      broker: this.broker,
+      levels: this.levels,
+      maxBytes: () => this.loaded.config.broker.sanitiserMaxBytes,
     });
   }
 
@@ -258,6 +266,15 @@ export class Service {
         this.levels.run(params.level, params.argv, actorOf(session)),
       'clipboard.send': (params, session) => this.broker.sendClipboard(params, session),
       'files.send': (params, session) => this.broker.sendFiles(params, session),
+      'clipboard.capture': (params, session) => this.clipboardBuffers.capture(params, session),
+      'clipboard.paste': (params, session) => this.clipboardBuffers.paste(params, session),
+      'files.list': async (params) => {
+        const level = this.levels.level(params.level);
+        return {
+          level: level.id,
+          ...(await listFolder(levelHome(this.options.paths, level), params.path)),
+        };
+      },
       'transfers.list': (_params, session) => ({ transfers: this.broker.list(session) }),
       'transfers.get': (params, session) => this.broker.get(params.id, session),
       'transfers.confirm': (params, session) => this.broker.confirm(params.id, session),
@@ -336,6 +353,11 @@ function levelInfo(level: LoadedConfig['config']['levels'][number]): LevelInfo {
     rank: level.rank,
     network: level.network,
     ephemeral: level.ephemeral,
-    apps: level.apps.map((a) => ({ id: a.id, label: a.label, type: a.type })),
+    apps: level.apps.map((a) =>
+      a.type === 'web'
+        ? { id: a.id, label: a.label, type: a.type, url: a.url, origins: a.origins }
+        : { id: a.id, label: a.label, type: a.type },
+    ),
+    webPermissions: level.webPermissions,
   };
 }

@@ -8,4 +8,6 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  // The shell's renderer (and Electron glue) bundles, for the browser host's end-to-end tests.
+  execFileSync(process.execPath, ['tools/bundle.mjs'], { cwd: root, stdio: 'inherit' });
 }

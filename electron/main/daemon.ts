@@ -1,0 +1,69 @@
+// The Electron shell's daemon: the one already serving the user socket (a system install, or a
+// daemon started by hand), else the embedded daemon started as a child on the embedded default
+// configuration, its state in the user's folder. Which one is said in the log.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { DaemonClient } from '../../core/client/client.js';
+
+export interface ShellDaemon {
+  client(): Promise<DaemonClient>;
+  stop(): Promise<void>;
+}
+
+export async function connectDaemon(options: {
+  userSocket: string;
+  state: string;
+  /** dist/core/daemon/cloisond.js */
+  cloisondJs: string;
+  log: (line: string) => void;
+}): Promise<ShellDaemon> {
+  let child: ChildProcess | undefined;
+  const hello = async () => {
+    const c = await DaemonClient.connect(options.userSocket);
+    await c.call('session.hello', {
+      actor: userInfo().username,
+      client: 'cloison-shell (electron)',
+    });
+    await c.call('events.subscribe', {});
+    return c;
+  };
+  let client: DaemonClient;
+  try {
+    client = await hello();
+    options.log(`using the daemon already serving ${options.userSocket}`);
+  } catch {
+    // Electron's binary runs the daemon as plain Node.
+    child = spawn(process.execPath, [options.cloisondJs, '--state', options.state], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready')) resolve();
+      });
+      child!.once('exit', (code) => reject(new Error(`cloisond exited with ${code}`)));
+    });
+    client = await hello();
+    options.log(
+      `started the embedded daemon (pid ${child.pid}) on the embedded default, state in ${options.state}`,
+    );
+  }
+  return {
+    client: async () => client,
+    async stop() {
+      client.close();
+      if (child && child.exitCode === null) {
+        const exited = new Promise((r) => child!.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+export function cloisondPath(distElectron: string): string {
+  return join(distElectron, '..', 'core', 'daemon', 'cloisond.js');
+}

@@ -1,0 +1,108 @@
+// The Electron shell's main process: one instance, sandboxed renderers, the shell's page from its
+// own protocol, the daemon (system or embedded), IPC checked and validated, web-app guards installed
+// app-wide, and the system clipboard swapped on every level switch.
+import { app, clipboard, type WebContents } from 'electron';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Event, type LevelInfo } from '../../core/contract/methods.js';
+import { LevelClipboards } from './clipboard-swap.js';
+import { cloisondPath, connectDaemon } from './daemon.js';
+import { installIpc } from './ipc.js';
+import { isShellUrl } from './policy.js';
+import { registerShellScheme, serveShell } from './protocol.js';
+import { startVncBridge } from './vnc.js';
+import { createShellWindow } from './window.js';
+import { WebApps } from './web-apps.js';
+import { levelHome, statePaths } from '../../core/state/paths.js';
+
+function log(line: string): void {
+  process.stderr.write(`cloison-shell[electron]: ${line}\n`);
+}
+
+const args = process.argv;
+const stateArg = args.indexOf('--state');
+const state = resolve(
+  stateArg >= 0 && args[stateArg + 1]
+    ? args[stateArg + 1]!
+    : (process.env.CLOISON_STATE ?? join(homedir(), '.local', 'state', 'cloison')),
+);
+
+if (!app.requestSingleInstanceLock()) {
+  log('another shell is running; this one quits');
+  app.quit();
+} else {
+  app.enableSandbox();
+  registerShellScheme();
+  // App-wide guards: no view the factories did not make, no navigation of the shell's page away
+  // from itself, no window.open from it.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    if (contents.getType() === 'window') {
+      contents.on('will-navigate', (e, url) => {
+        if (!isShellUrl(url)) e.preventDefault();
+      });
+      contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    }
+  });
+  void app.whenReady().then(start);
+}
+
+async function start(): Promise<void> {
+  const dist = __dirname;
+  serveShell(join(dist, '..', 'renderer'));
+  const daemon = await connectDaemon({
+    userSocket: join(state, 'run', 'user.sock'),
+    state,
+    cloisondJs: cloisondPath(dist),
+    log,
+  });
+  const vnc = await startVncBridge(daemon.client);
+  const clipboards = new LevelClipboards({
+    availableFormats: () => clipboard.availableFormats(),
+    readBuffer: (f) => clipboard.readBuffer(f),
+    writeBuffer: (f, d) => clipboard.writeBuffer(f, d),
+    clear: () => clipboard.clear(),
+  });
+  let levels: LevelInfo[] = [];
+  const client = await daemon.client();
+  levels = (await client.call('levels.list', {})).levels;
+  let shell: WebContents | undefined;
+  /** Made with the window, below; the IPC handlers are installed first, before the page loads. */
+  const webApps: { current?: WebApps } = {};
+  const paths = statePaths(state);
+  installIpc({
+    shell: () => shell,
+    daemon: daemon.client,
+    vncUrl: async (level) => vnc.url(level),
+    levelSwitched: (level) => {
+      if (!levels.some((l) => l.id === level)) return;
+      clipboards.switchTo(level);
+      webApps.current?.levelSwitched(level);
+    },
+    openWebApp: (level, appId) => webApps.current?.open(level, appId),
+    setAppArea: (area) => webApps.current?.setArea(area),
+  });
+  client.onEvent((raw) => {
+    const event = Event.safeParse(raw);
+    if (!event.success) return;
+    if (event.data.type === 'config.reloaded') {
+      void client.call('levels.list', {}).then((r) => (levels = r.levels));
+    }
+    shell?.send('cloison:event', event.data);
+  });
+  const win = createShellWindow(join(dist, 'preload.cjs'), {
+    kiosk: process.argv.includes('--kiosk'),
+  });
+  shell = win.webContents;
+  webApps.current = new WebApps(
+    win,
+    () => levels,
+    (level) => levelHome(paths, level),
+    log,
+  );
+  win.on('closed', () => (shell = undefined));
+  app.on('window-all-closed', () => {
+    vnc.close();
+    void daemon.stop().then(() => app.quit());
+  });
+}

@@ -1,0 +1,407 @@
+// The browser host: serves the shell's renderer on loopback to a system Chromium where no Electron
+// runtime exists, and bridges it to the daemon's user socket. Trust boundary: anything that can
+// reach loopback can knock, so every request needs the per-session secret (a one-time token in
+// the opening URL, exchanged for an HttpOnly cookie), a Host naming this server (no DNS
+// rebinding), and for calls an Origin naming it (no cross-site request); every call is validated
+// against core/contract before it is forwarded. The host decides nothing: the daemon does.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { extname, join } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { DaemonClient } from '../core/client/client.js';
+import { Id } from '../core/contract/config.js';
+import { CloisonError, type ErrorCode } from '../core/contract/errors.js';
+import { Event, type Params } from '../core/contract/methods.js';
+import { parseShellCall, type ShellAnswer, type ShellMethod } from '../core/contract/shell.js';
+
+export const COOKIE = 'cloison-session';
+/** The largest call body accepted (a clipboard item is never sent by the shell, only names). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HostOptions {
+  /** The daemon's user socket. */
+  userSocket: string;
+  /** Who the user is, as the audit log records it. */
+  actor: string;
+  /** The renderer's built files (index.html, shell.js, shell.css, …). */
+  rendererDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  log?: (line: string) => void;
+}
+
+export interface Host {
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** The opening URL, with a one-time token: the first request to it gets the session cookie. */
+  openingUrl: string;
+  /** A new opening URL (one-time), e.g. for a test's second browser. */
+  newOpeningUrl(): string;
+  close(): Promise<void>;
+}
+
+/** The renderer's Content-Security-Policy: its own scripts and styles, nothing inline, nothing else. */
+export function contentSecurityPolicy(origin: string): string {
+  const ws = origin.replace(/^http:/u, 'ws:');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self' ${ws}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
+
+export async function startHost(options: HostOptions): Promise<Host> {
+  const log = options.log ?? (() => {});
+  const secret = randomBytes(32).toString('base64url');
+  const tokens = new Set<string>();
+  const files = await loadRenderer(options.rendererDir);
+  const daemon = new DaemonLink(options.userSocket, options.actor, log);
+  const eventSockets = new Set<WebSocket>();
+  daemon.onEvent((event) => {
+    const text = JSON.stringify(event);
+    for (const ws of eventSockets) ws.send(text);
+  });
+  const vncBridges = new Map<string, { ws: WebSocket; unix: Socket }>();
+
+  let origin = '';
+  let hostHeader = '';
+
+  const newOpeningUrl = () => {
+    const token = randomBytes(32).toString('base64url');
+    tokens.add(token);
+    return `${origin}/session?token=${token}`;
+  };
+
+  /** Host and secret, checked on every request; the reason, when refused. */
+  function refusal(req: IncomingMessage): { status: number; reason: string } | undefined {
+    if (req.headers.host !== hostHeader)
+      return { status: 421, reason: `This host answers only to ${hostHeader}.` };
+    if (!hasSecret(req.headers.cookie, secret))
+      return {
+        status: 403,
+        reason: 'This session needs its secret: open the URL that `npm start` printed.',
+      };
+    return undefined;
+  }
+  function sameOrigin(req: IncomingMessage): boolean {
+    return req.headers.origin === origin;
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      log(`host: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) send(res, 500, 'text/plain', 'The host failed; see its log.');
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname === '/session' && req.method === 'GET') {
+      if (req.headers.host !== hostHeader) return send(res, 421, 'text/plain', 'Wrong host.');
+      const token = url.searchParams.get('token') ?? '';
+      // One use: a token seen in a history, a log or a process list opens nothing later.
+      if (!tokens.delete(token)) {
+        return send(res, 403, 'text/plain', 'This opening link was used already or is unknown.');
+      }
+      res.writeHead(303, {
+        location: '/',
+        'set-cookie': `${COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      });
+      res.end();
+      return;
+    }
+    const refused = refusal(req);
+    if (refused) return send(res, refused.status, 'text/plain', refused.reason);
+
+    if (url.pathname === '/rpc') {
+      if (req.method !== 'POST')
+        return answer(res, 405, fail('INVALID_REQUEST', 'Calls are POSTed.'));
+      if (!sameOrigin(req)) {
+        return answer(
+          res,
+          403,
+          fail('INVALID_REQUEST', "Calls come from the shell's own origin only."),
+        );
+      }
+      if (!/^application\/json(;|$)/u.test(req.headers['content-type'] ?? '')) {
+        return answer(res, 415, fail('INVALID_REQUEST', 'A call is sent as application/json.'));
+      }
+      const body = await readBody(req, MAX_BODY_BYTES);
+      if (body === undefined) {
+        return answer(
+          res,
+          413,
+          fail('MESSAGE_TOO_LARGE', `A call is at most ${MAX_BODY_BYTES} bytes.`),
+        );
+      }
+      let raw: unknown;
+      try {
+        raw = JSON.parse(body);
+      } catch {
+        return answer(res, 400, fail('PARSE_ERROR', 'The call is not valid JSON.'));
+      }
+      const call = parseShellCall(raw);
+      if (!call.ok) return answer(res, 400, { ok: false, error: call.error });
+      try {
+        const result = await daemon.call(call.method, call.params as Params<ShellMethod>);
+        return answer(res, 200, { ok: true, result });
+      } catch (err) {
+        const e =
+          err instanceof CloisonError
+            ? err
+            : new CloisonError('INTERNAL', 'The daemon call failed.');
+        return answer(res, 200, fail(e.code, e.message));
+      }
+    }
+
+    if (req.method !== 'GET') return send(res, 405, 'text/plain', 'Only GET here.');
+    const name = url.pathname === '/' ? 'index.html' : url.pathname.replace(/^\/assets\//u, '');
+    const file =
+      url.pathname === '/' || url.pathname.startsWith('/assets/') ? files.get(name) : undefined;
+    if (!file) return send(res, 404, 'text/plain', 'Not found.');
+    res.writeHead(200, {
+      'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
+      ...securityHeaders(origin),
+    });
+    res.end(file);
+  }
+
+  // WebSockets: the same checks, plus the Origin (browsers send it on every upgrade).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const refused =
+      refusal(req) ?? (sameOrigin(req) ? undefined : { status: 403, reason: 'origin' });
+    const url = new URL(req.url ?? '/', origin);
+    const vnc = /^\/vnc\/([^/]+)$/u.exec(url.pathname);
+    const route = url.pathname === '/events' ? 'events' : vnc ? 'vnc' : undefined;
+    if (refused || !route) {
+      socket.end(`HTTP/1.1 ${refused?.status ?? 404} Refused\r\nconnection: close\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (route === 'events') {
+        eventSockets.add(ws);
+        ws.on('close', () => eventSockets.delete(ws));
+        ws.on('message', () => ws.close(1008, 'The events socket only speaks.'));
+      } else {
+        void bridgeVnc(ws, decodeURIComponent(vnc![1]!));
+      }
+    });
+  });
+
+  /**
+   * WebSocket ↔ the level's VNC Unix socket. The socket's path comes from the daemon, never from
+   * the page; one bridge per level, a new one replacing the old.
+   */
+  async function bridgeVnc(ws: WebSocket, levelRaw: string): Promise<void> {
+    const level = Id.safeParse(levelRaw);
+    if (!level.success) return ws.close(1008, 'No such level.');
+    let path: string | undefined;
+    try {
+      const status = await daemon.call('levels.status', { level: level.data });
+      path = status.levels[0]?.display?.vncSocket;
+    } catch (err) {
+      return ws.close(
+        1011,
+        (err instanceof Error ? err.message : 'levels.status failed').slice(0, 120),
+      );
+    }
+    if (!path) return ws.close(1011, 'That level is not running.');
+    vncBridges.get(level.data)?.ws.close(1000, 'Replaced by a new view.');
+    const unix = netConnect(path);
+    const bridge = { ws, unix };
+    vncBridges.set(level.data, bridge);
+    unix.on('data', (d) => ws.readyState === ws.OPEN && ws.send(d));
+    unix.on('close', () => ws.close(1000, 'The level display closed.'));
+    unix.on('error', () => ws.close(1011, 'The level display is unreachable.'));
+    ws.on('message', (d: Buffer) => unix.write(d));
+    ws.on('close', () => {
+      unix.destroy();
+      if (vncBridges.get(level.data) === bridge) vncBridges.delete(level.data);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Loopback only: this host is for the person at this machine.
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  hostHeader = `127.0.0.1:${port}`;
+  await daemon.connect();
+  log(`host: serving the shell on ${origin}`);
+
+  return {
+    origin,
+    openingUrl: newOpeningUrl(),
+    newOpeningUrl,
+    async close() {
+      for (const ws of eventSockets) ws.terminate();
+      for (const { ws } of vncBridges.values()) ws.terminate();
+      wss.close();
+      daemon.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function securityHeaders(origin: string): Record<string, string> {
+  return {
+    'content-security-policy': contentSecurityPolicy(origin),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), clipboard-read=()',
+    'cache-control': 'no-store',
+  };
+}
+
+function hasSecret(cookieHeader: string | undefined, secret: string): boolean {
+  if (!cookieHeader) return false;
+  const expected = Buffer.from(secret);
+  for (const part of cookieHeader.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k !== COOKIE) continue;
+    const given = Buffer.from(v.join('='));
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
+  }
+  return false;
+}
+
+function fail(code: ErrorCode, message: string): ShellAnswer {
+  return { ok: false, error: { code, message } };
+}
+
+function answer(res: ServerResponse, status: number, body: ShellAnswer): void {
+  send(res, status, 'application/json', JSON.stringify(body));
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(body);
+}
+
+/**
+ * The body, or undefined when it is over `max`: the rest is read and dropped (up to a hard limit,
+ * then the connection is cut) so that the 413 answer reaches the client.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 16 * max) req.destroy();
+      else if (size <= max) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > max ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The renderer's files, read once: the host serves these names and nothing else. */
+async function loadRenderer(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    throw new CloisonError(
+      'INTERNAL',
+      `The renderer is not built in ${dir}: run \`npm run build\`.`,
+    );
+  }
+  for (const name of names) {
+    if (name in TYPES || TYPES[extname(name)]) files.set(name, await readFile(join(dir, name)));
+  }
+  if (!files.has('index.html'))
+    throw new CloisonError(
+      'INTERNAL',
+      `The renderer in ${dir} has no index.html: run \`npm run build\`.`,
+    );
+  return files;
+}
+
+/**
+ * The host's connection to the daemon's user socket, re-opened when it drops; subscribed to
+ * events, which are validated against the contract before they go to the page.
+ */
+class DaemonLink {
+  private client: DaemonClient | undefined;
+  private connecting: Promise<DaemonClient> | undefined;
+  private readonly listeners = new Set<(event: Event) => void>();
+
+  constructor(
+    private readonly socket: string,
+    private readonly actor: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async connect(): Promise<DaemonClient> {
+    if (this.client) return this.client;
+    this.connecting ??= (async () => {
+      try {
+        const client = await DaemonClient.connect(this.socket);
+        await client.call('session.hello', {
+          actor: this.actor,
+          client: 'cloison-shell (browser host)',
+        });
+        await client.call('events.subscribe', {});
+        client.onEvent((raw) => {
+          const event = Event.safeParse(raw);
+          if (event.success) for (const l of this.listeners) l(event.data);
+          else this.log('host: dropped a daemon event that does not match the contract');
+        });
+        this.client = client;
+        return client;
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+    return this.connecting;
+  }
+
+  async call<M extends ShellMethod>(method: M, params: Params<M>) {
+    const client = await this.connect();
+    try {
+      return await client.call(method, params);
+    } catch (err) {
+      if (err instanceof CloisonError && err.details.unreachable) this.client = undefined;
+      throw err;
+    }
+  }
+
+  onEvent(listener: (event: Event) => void): void {
+    this.listeners.add(listener);
+  }
+
+  close(): void {
+    this.client?.close();
+  }
+}

@@ -1,0 +1,32 @@
+// Notifications: what the broker did, in full (never truncated), announced to screen readers.
+import { useShell, useShellStore } from '../context.js';
+
+export function Notifications() {
+  const store = useShellStore();
+  const notes = useShell((s) => s.notifications);
+  const t = useShell((s) => s.t);
+  const progress = useShell((s) => s.progress);
+  const moving = Object.entries(progress).filter(([, p]) => p.done < p.total);
+  return (
+    <aside className="notifications" aria-label={t('notifications')}>
+      {moving.map(([id, p]) => (
+        <p key={id} className="note info">
+          <label>
+            {t('progress', { id, done: p.done, total: p.total })}{' '}
+            <progress max={p.total} value={p.done} />
+          </label>
+        </p>
+      ))}
+      <ul aria-live="polite" data-testid="notifications">
+        {notes.map((n) => (
+          <li key={n.id} className={`note ${n.kind}`} data-kind={n.kind}>
+            <span className="note-text">{n.text}</span>
+            <button type="button" onClick={() => store.getState().dismiss(n.id)}>
+              {t('dismiss')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </aside>
+  );
+}
