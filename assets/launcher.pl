@@ -99,8 +99,27 @@ sub launch {
   }
   $apps{$pid} = 1;
   close $w;
+  # Bounded: an app of the level can stop the child before its exec (kill -STOP -1), and the
+  # launcher must not wait for it for ever. A child not started in time is killed, never left to
+  # run unannounced.
   my $err = '';
-  1 while !defined sysread($r, $err, 512);
+  my $deadline = time + 5;
+  my $done = 0;
+  while (!$done) {
+    my $rin = '';
+    vec($rin, fileno($r), 1) = 1;
+    my $left = $deadline - time;
+    if ($left <= 0) {
+      delete $apps{$pid};
+      kill 'KILL', $pid;
+      close $r;
+      POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
+      return print "failed\t$tag\tit did not start within 5 s (stopped by another process of the level?)\n";
+    }
+    next if select(my $rout = $rin, undef, undef, $left) <= 0;
+    my $n = sysread($r, $err, 512, length $err);
+    $done = 1 if defined $n && ($n == 0 || length $err >= 512);
+  }
   close $r;
   if (length $err) {
     delete $apps{$pid};

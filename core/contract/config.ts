@@ -138,6 +138,11 @@ export const BrokerSettings = z.strictObject({
       clipboardWipeSeconds: z.int().min(0).max(86_400).default(120),
       /** Lines of each level's log kept in memory (apps' output, exits, display servers). */
       logLines: z.int().min(10).max(100_000).default(2000),
+      /** Size of each level's /tmp, /run and /dev/shm (memory: no rlimit counts it). */
+      tmpBytes: z
+        .int()
+        .min(1024 * 1024)
+        .default(512 * 1024 * 1024),
     })
     .default({
       account: 'nobody',
@@ -145,6 +150,7 @@ export const BrokerSettings = z.strictObject({
       displayHeight: 800,
       clipboardWipeSeconds: 120,
       logLines: 2000,
+      tmpBytes: 512 * 1024 * 1024,
     }),
   /**
    * Documents (pdf-rasterise, office-to-pdf) and every throw-away compartment a sanitiser runs:

@@ -225,6 +225,7 @@ export class Levels {
       places,
       ...(account ? { account } : {}),
       display: { width: compartments.displayWidth, height: compartments.displayHeight },
+      tmpBytes: compartments.tmpBytes,
       logLines: compartments.logLines,
       ...(await this.masked()),
       audit: this.options.audit,

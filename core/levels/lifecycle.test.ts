@@ -20,6 +20,7 @@ const config = `
 broker:
   compartments:
     clipboardWipeSeconds: 2
+    tmpBytes: 8388608
 levels:
   - { id: lone, label: Lone, colour: "#aa0000", rank: 0, stopWithLastApp: true }
   - { id: low, label: Low, colour: "#00aa00", rank: 1 }
@@ -156,6 +157,29 @@ describe('a level at run time', () => {
     expect(await connects()).toBe('ok');
     // Compartments run as nobody when the daemon is root: nobody gets no keyboard and no screen.
     if (process.getuid?.() === 0) expect(await connects(65534)).toBe('EACCES');
+  });
+
+  it('bounds the level’s /tmp, which is memory', async () => {
+    const fill = await shell(
+      'low',
+      'head -c 20000000 /dev/zero > /tmp/fill; echo $?; rm -f /tmp/fill',
+    );
+    expect(fill.out).toMatch(/No space left on device/);
+  });
+
+  it('fails a launch that another app of the level stops before its exec, and kills it', async () => {
+    const stopper = await admin.call('compartments.run', {
+      level: 'low',
+      argv: ['/usr/bin/perl', '-e', 'while (1) { kill "STOP", -1 }'],
+    });
+    const err = await failure(
+      admin.call('compartments.run', { level: 'low', argv: ['/usr/bin/sleep', '4242'] }),
+    );
+    expect(err.message).toMatch(/did not start within 5 s/);
+    await user.call('apps.stop', { level: 'low', id: stopper.id });
+    // Nothing of the refused launch runs, and the next launch works.
+    expect((await commandsBelow(daemon.process.pid!)).join('\n')).not.toMatch(/sleep 4242/);
+    expect(await shell('low', 'echo after')).toEqual({ code: 0, out: 'after\n' });
   });
 
   it('refuses to send nothing', async () => {
@@ -317,6 +341,24 @@ describe('a level’s log and its configuration changing under it', () => {
       expect(stopped?.actor).toMatch(/left the configuration/);
     } finally {
       admin.close();
+      await daemon.cleanup();
+    }
+  });
+});
+
+describe('a daemon stopping while an app floods its output', () => {
+  it('still stops, within its deadlines', async () => {
+    const daemon = await startDaemon({ config });
+    const admin = await daemon.client('admin');
+    await admin.call('levels.start', { level: 'low' });
+    await admin.call('compartments.run', { level: 'low', argv: ['/usr/bin/yes', 'flood'] });
+    await new Promise((r) => setTimeout(r, 500));
+    admin.close();
+    const started = Date.now();
+    try {
+      expect(await daemon.stop()).toBe(0);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
       await daemon.cleanup();
     }
   });

@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   places: LevelPlaces;
   account?: Account;
   display: { width: number; height: number };
+  /** Size of the level's /tmp, /run and /dev/shm. */
+  tmpBytes: number;
   logLines: number;
   /** Host folders hidden from every compartment (the configuration, the state folder). */
   masked: string[];
@@ -117,6 +119,7 @@ export class LevelRuntime {
         masked: this.options.masked,
         network: this.options.level.network,
         hostname: this.id,
+        tmpBytes: this.options.tmpBytes,
         env: this.appEnv(),
         cwd: SANDBOX_HOME,
         ...(this.options.account ? { account: this.options.account } : {}),
@@ -207,7 +210,8 @@ export class LevelRuntime {
       throw err;
     }
     this.apps.set(id, { info, app: launched });
-    this.log.write('cloisond', `${source} started: ${resolved.join(' ')}\n`);
+    // As JSON: an argument's newline cannot make a line of its own that reads like the daemon's.
+    this.log.write('cloisond', `${source} started: ${JSON.stringify(resolved)}\n`);
     void launched.exited.then((code) => this.exited(id, code));
     this.options.changed(this);
     return { ...info };
@@ -239,7 +243,11 @@ export class LevelRuntime {
     this.stopping = true;
     clearTimeout(this.wipeTimer);
     for (const running of this.apps.values()) running.info.state = 'stopped';
-    await Promise.all([...this.apps.values()].map((r) => this.terminate(r.app)));
+    // Every app asked to end (SIGTERM to its group), then, after the grace period, the
+    // compartment goes whole: no per-app scan, which an app flooding its output could slow down.
+    const ended = Promise.all([...this.apps.values()].map((r) => r.app.exited));
+    for (const running of this.apps.values()) this.launcher?.signal(running.app.pid, 15);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, STOP_GRACE_MS))]);
     // Whatever an app left running in the level (a daemon it forked) ends with the compartment.
     await this.launcher?.stop();
     await this.owner?.wipe();
@@ -262,9 +270,14 @@ export class LevelRuntime {
     void app.exited.then(() => (done = true));
     const signalAll = async (signal: 'SIGTERM' | 'SIGKILL') => {
       // Children that left its process group are still its descendants on the host: found before
-      // any signal (an orphan leaves the tree), and only while it runs (once it has ended, its pid
-      // may be another's).
-      const inside = app.hostPid && !done ? await descendantsOf([app.hostPid]) : [];
+      // any signal (an orphan leaves the tree), only while the app runs (once it has ended, its pid
+      // may be another's), and for half a second at most (a scan of /proc can crawl while the app
+      // floods its output: then its group is signalled without them).
+      const scan = app.hostPid && !done ? descendantsOf([app.hostPid]) : Promise.resolve([]);
+      const inside = await Promise.race([
+        scan,
+        new Promise<number[]>((r) => setTimeout(() => r([]), 500)),
+      ]);
       this.launcher?.signal(app.pid, signal === 'SIGTERM' ? 15 : 9);
       for (const pid of inside) {
         try {
