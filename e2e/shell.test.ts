@@ -182,12 +182,16 @@ describe.skipIf(missing)('the shell in Chromium', () => {
           argv: ['/bin/sh', '-c', 'exec xev -event keyboard > "$HOME/xev.log"'],
         });
       }
-      await until('xev in both levels', async () =>
-        ['internet', 'office'].every((l) =>
-          existsSync(
-            join(shell.daemon.home(l === 'internet' ? { id: l, ephemeral: true } : l), 'xev.log'),
-          ),
-        )
+      // Ready once xev's window has the keyboard in both: it says so with a KeymapNotify (the log
+      // file alone is there as soon as the shell runs, before xev has a window).
+      await until('xev focused in both levels', async () =>
+        ['internet', 'office'].every((l) => {
+          const log = join(
+            shell.daemon.home(l === 'internet' ? { id: l, ephemeral: true } : l),
+            'xev.log',
+          );
+          return existsSync(log) && readFileSync(log, 'utf8').includes('KeymapNotify');
+        })
           ? true
           : undefined,
       );
