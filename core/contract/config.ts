@@ -235,6 +235,7 @@ export const RulesFile = z.strictObject({
 export type Config = z.infer<typeof Config>;
 export type Level = z.infer<typeof Level>;
 export type App = z.infer<typeof App>;
+export type WebApp = z.infer<typeof WebApp>;
 export type Rule = z.infer<typeof Rule>;
 export type AdminAccount = z.infer<typeof AdminAccount>;
 export type TransferKind = z.infer<typeof TransferKind>;

@@ -1,8 +1,8 @@
 // The daemon's levels at run time: their folders (made and owned as the compartments need them,
 // ephemeral ones in memory), which of them run, and the start, stop and launch calls the API serves.
-import { chmod, chown, lstat, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Config, Level } from '../contract/config.js';
+import type { Config, Level, WebApp } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import type { AppProcess, LevelState } from '../contract/methods.js';
 import { compartmentAccount } from '../compartment/account.js';
@@ -12,6 +12,14 @@ import type { SelectionItem } from '../display/clipboard.js';
 import { cleanPartials } from '../files/index.js';
 import { levelPlaces, type StatePaths } from '../state/paths.js';
 import { LevelRuntime } from './runtime.js';
+import {
+  browserArgv,
+  browserPolicy,
+  CHROMIUM,
+  CHROMIUM_ETC,
+  policyFile,
+  webAppRefusal,
+} from './web-app.js';
 
 export interface LevelsOptions {
   paths: StatePaths;
@@ -156,7 +164,10 @@ export class Levels {
     );
   }
 
-  /** Launches a configured native app, starting its level first if needed. */
+  /**
+   * Launches a configured app, starting its level first if needed: a native app as configured, a
+   * web app in the level's own browser (the Electron shell shows web apps in partitions instead).
+   */
   async launchApp(levelId: string, appId: string, actor: string): Promise<AppProcess> {
     const level = this.level(levelId);
     const app = level.apps.find((a) => a.id === appId);
@@ -168,15 +179,44 @@ export class Levels {
         { app: appId },
       );
     }
-    if (app.type !== 'native') {
-      throw new CloisonError(
-        'NO_SUCH_APP',
-        `"${appId}" of level "${levelId}" is a web app: the shell shows it in the level's partition; the daemon launches native apps only.`,
-        { app: appId },
-      );
-    }
+    if (app.type === 'web') return this.launchWebApp(level, app, actor);
     const runtime = await this.start(levelId, actor);
     return runtime.launch(app.argv, actor, app.id);
+  }
+
+  /**
+   * A web app outside the Electron shell: Chromium in the level's compartment, limited by a policy
+   * the daemon writes where the level can read it and not change it (see web-app.ts).
+   */
+  private async launchWebApp(level: Level, app: WebApp, actor: string): Promise<AppProcess> {
+    const refusal = webAppRefusal(app, level);
+    if (refusal) throw new CloisonError('COMPARTMENT_UNAVAILABLE', refusal, { app: app.id });
+    for (const [path, what] of [
+      [CHROMIUM, 'the browser'],
+      [CHROMIUM_ETC, 'its configuration folder'],
+    ] as const) {
+      if (
+        !(await lstat(path).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        throw new CloisonError(
+          'APP_NOT_FOUND',
+          `Web app "${app.id}" runs in Debian's Chromium outside the Electron shell, and ${what} (${path}) is missing: install the chromium package.`,
+          { app: app.id, program: path },
+        );
+      }
+    }
+    const runtime = await this.start(level.id, actor);
+    const places = levelPlaces(this.options.paths, level);
+    // Written whole then renamed: a browser starting meanwhile reads the old policy or the new.
+    const file = join(places.web, policyFile(app));
+    const staged = `${file}.${process.pid}.tmp`;
+    await writeFile(staged, JSON.stringify(browserPolicy(app, level), null, 2), { mode: 0o644 });
+    await chmod(staged, 0o644);
+    await rename(staged, file);
+    return runtime.launch(browserArgv(app), actor, app.id);
   }
 
   async run(levelId: string, argv: string[], actor: string): Promise<AppProcess> {
@@ -220,6 +260,10 @@ export class Levels {
       await mkdir(dir, { mode: 0o700 });
       if (account) await chown(dir, account.uid, account.gid);
     }
+    // The web apps' policies: the daemon's, readable by the level's account, never writable by it.
+    await rm(places.web, { recursive: true, force: true });
+    await mkdir(places.web, { mode: 0o755 });
+    await chmod(places.web, 0o755);
     const runtime = await LevelRuntime.start({
       level,
       places,

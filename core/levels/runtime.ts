@@ -20,6 +20,7 @@ import {
 import type { LevelPlaces } from '../state/paths.js';
 import { LevelLog } from './log.js';
 import { resolveArgv } from './argv.js';
+import { POLICIES_IN_LEVEL } from './web-app.js';
 
 /** Where a level's home is inside its compartments. */
 export const SANDBOX_HOME = '/home/user';
@@ -108,6 +109,8 @@ export class LevelRuntime {
       {
         mounts: [
           { kind: 'dir', host: this.options.places.home, dest: SANDBOX_HOME, mode: 'rw' },
+          // Read-only: the level's apps cannot widen what its web apps may reach.
+          { kind: 'dir', host: this.options.places.web, dest: POLICIES_IN_LEVEL, mode: 'ro' },
           ...screen.mounts,
           // An empty file over each hidden one (bound after /etc, so it wins).
           ...this.options.maskedFiles.map((dest) => ({

@@ -77,6 +77,8 @@ export function levelPlaces(paths: StatePaths, level: LevelWhere) {
     staging: join(dir, 'staging'),
     x11: join(dir, 'x11'),
     vnc: join(dir, 'vnc'),
+    /** Chromium policies of the level's web apps, written by the daemon, read-only inside. */
+    web: join(dir, 'web'),
   };
 }
 export type LevelPlaces = ReturnType<typeof levelPlaces>;
