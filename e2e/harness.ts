@@ -40,6 +40,30 @@ export function colouredDefaultConfig(colours: Record<string, string>): string {
   });
 }
 
+/** The share of a level display's pixels close to a colour (the display's own framebuffer). */
+export function displayShare(page: Page, level: string, rgb: readonly number[]): Promise<number> {
+  return page.evaluate(
+    ({ level, rgb }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(
+        `[data-testid=display-${level}] canvas`,
+      );
+      if (!canvas || canvas.width === 0) return 0;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let near = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (
+          Math.abs(data[i]! - rgb[0]!) < 40 &&
+          Math.abs(data[i + 1]! - rgb[1]!) < 40 &&
+          Math.abs(data[i + 2]! - rgb[2]!) < 40
+        )
+          near++;
+      }
+      return near / (data.length / 4);
+    },
+    { level, rgb },
+  );
+}
+
 export interface Shell {
   daemon: TestDaemon;
   host: Host;

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transfer } from '../core/contract/methods.js';
-import { browserMissing, colouredDefaultConfig, startShell, until, type Shell } from './harness.js';
+import {
+  browserMissing,
+  colouredDefaultConfig,
+  displayShare,
+  startShell,
+  until,
+  type Shell,
+} from './harness.js';
 
 const missing = browserMissing();
 const RED = [255, 0, 0] as const;
@@ -26,29 +33,8 @@ afterAll(async () => {
   await shell?.close();
 });
 
-/** The share of a level display's pixels close to a colour (the display's own framebuffer). */
-function share(level: string, rgb: readonly number[]): Promise<number> {
-  return page.evaluate(
-    ({ level, rgb }) => {
-      const canvas = document.querySelector<HTMLCanvasElement>(
-        `[data-testid=display-${level}] canvas`,
-      );
-      if (!canvas || canvas.width === 0) return 0;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let near = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        if (
-          Math.abs(data[i]! - rgb[0]!) < 40 &&
-          Math.abs(data[i + 1]! - rgb[1]!) < 40 &&
-          Math.abs(data[i + 2]! - rgb[2]!) < 40
-        )
-          near++;
-      }
-      return near / (data.length / 4);
-    },
-    { level, rgb },
-  );
-}
+/** The share of a level display's pixels close to a colour. */
+const share = (level: string, rgb: readonly number[]) => displayShare(page, level, rgb);
 
 function transfers(): Promise<Transfer[]> {
   return page.evaluate(() =>

@@ -12,12 +12,12 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   const state = useShell((s) => s.states[level.id]);
   const t = useShell((s) => s.t);
   const vncUrlOf = useShell((s) => s.vncUrl);
-  const webApps = useShell((s) => s.webApps);
+  const webViews = useShell((s) => s.webViews);
   const main = useRef<HTMLDivElement>(null);
   // Electron: the active workspace's app area is where the main process puts the level's web views.
   useEffect(() => {
     const element = main.current;
-    if (!active || !webApps || !element) return;
+    if (!active || !webViews || !element) return;
     const report = () => {
       const r = element.getBoundingClientRect();
       store.getState().reportAppArea({
@@ -31,7 +31,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
     observer.observe(element);
     report();
     return () => observer.disconnect();
-  }, [active, webApps, store]);
+  }, [active, webViews, store]);
   const arrived = useShell((s) => s.transfers);
   const incoming = Object.values(arrived)
     .filter((x) => x.kind === 'file' && x.to === level.id && x.status === 'delivered')
@@ -57,17 +57,10 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
             <li key={app.id}>
               <button
                 type="button"
-                disabled={app.type === 'web' && !webApps}
-                aria-describedby={
-                  app.type === 'web' && !webApps ? `web-note-${level.id}-${app.id}` : undefined
-                }
                 onClick={() => void store.getState().launchApp(level.id, app.id)}
               >
                 {t('launch', { app: app.label })}
               </button>
-              {app.type === 'web' && !webApps ? (
-                <small id={`web-note-${level.id}-${app.id}`}> {t('webInBrowser')}</small>
-              ) : null}
             </li>
           ))}
         </ul>

@@ -108,19 +108,33 @@ describe('web apps', () => {
     api.openWebApp = (l, a) => void opened.push(`${l}/${a}`);
     const store = createShellStore(api);
     await store.getState().refreshLevels();
-    expect(store.getState().webApps).toBe(true);
+    expect(store.getState().webViews).toBe(true);
     await store.getState().launchApp('internet', 'browser');
     expect(opened).toEqual(['internet/browser']);
     expect(calls.map((c) => c.method)).not.toContain('apps.launch');
   });
 
-  it('are not offered where the glue cannot show them (the browser host)', async () => {
-    const { api, calls } = scripted(withWeb);
+  it("are launched by the daemon in the level's compartment where no views exist (the browser host)", async () => {
+    const { api, calls } = scripted({
+      ...withWeb,
+      'apps.launch': () => ({
+        id: 'a-1',
+        level: 'internet',
+        app: 'browser',
+        argv: ['/usr/bin/bwrap'],
+        state: 'running',
+        startedAt: new Date(0).toISOString(),
+        launchedBy: 'user',
+      }),
+    });
     const store = createShellStore(api);
     await store.getState().refreshLevels();
-    expect(store.getState().webApps).toBe(false);
+    expect(store.getState().webViews).toBe(false);
     await store.getState().launchApp('internet', 'browser');
-    expect(calls.map((c) => c.method)).not.toContain('apps.launch');
+    expect(calls).toContainEqual({
+      method: 'apps.launch',
+      params: { level: 'internet', app: 'browser' },
+    });
   });
 });
 

@@ -8,8 +8,11 @@ export interface WorkspacesSlice {
   /** The level at a position of the bar (0-based), for the shortcuts. */
   levelAt(index: number): string | undefined;
   launchApp(level: string, app: string): Promise<void>;
-  /** Whether web apps can be opened here (the Electron shell). */
-  webApps: boolean;
+  /**
+   * Whether web apps open as views of the level's partition (the Electron shell). Elsewhere (the
+   * browser host) the daemon runs them in the level's compartment and they show on its display.
+   */
+  webViews: boolean;
   /** Tells the Electron main process where the active workspace shows its app (CSS pixels). */
   reportAppArea(area: { x: number; y: number; width: number; height: number }): void;
   stopApp(level: string, id: string): Promise<void>;
@@ -18,7 +21,7 @@ export interface WorkspacesSlice {
 export function createWorkspacesSlice({ api, set, get, report }: SliceContext): WorkspacesSlice {
   return {
     active: undefined,
-    webApps: api.openWebApp !== undefined,
+    webViews: api.openWebApp !== undefined,
     reportAppArea(area) {
       api.setAppArea?.(area);
     },
@@ -37,9 +40,9 @@ export function createWorkspacesSlice({ api, set, get, report }: SliceContext): 
       const entry = get()
         .levels.find((l) => l.id === level)
         ?.apps.find((a) => a.id === app);
-      if (entry?.type === 'web') {
+      if (entry?.type === 'web' && api.openWebApp) {
         // Web apps are views of the level's partition, made by the Electron main process.
-        if (api.openWebApp) api.openWebApp(level, app);
+        api.openWebApp(level, app);
         return;
       }
       try {
