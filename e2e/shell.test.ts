@@ -267,7 +267,7 @@ describe.skipIf(missing)('the shell in Chromium', () => {
       await dialog.getByLabel('Target level').selectOption('office');
       await expect
         .poll(() => dialog.getByTestId('send-preview').innerText())
-        .toContain('ask (pdf-up)');
+        .toContain('report.pdf (application/pdf): The rules would decide: ask (pdf-up)');
       await dialog.getByRole('button', { name: 'Send', exact: true }).click();
 
       const confirm = page.getByTestId('confirm-dialog');

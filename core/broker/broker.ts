@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import type { Config, Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
-import type { ClipboardItem, Decision, Event, Params, Transfer } from '../contract/methods.js';
+import type {
+  ClipboardItem,
+  Decision,
+  Event,
+  Params,
+  Result,
+  Transfer,
+} from '../contract/methods.js';
 import type { AuditLog } from '../audit/index.js';
 import {
   deliverFiles,
@@ -117,6 +124,19 @@ export class Broker {
     const payload: Payload = { kind: 'file', files, move: params.move ?? false };
     if (transfer.decision.action === 'deny') return this.deny(transfer, session, payload);
     return this.route(transfer, session, payload);
+  }
+
+  /** The decision `sendFiles` would reach for the same paths, with nothing held or written. */
+  async previewFiles(params: Params<'files.preview'>): Promise<Result<'files.preview'>> {
+    const { config } = this.deps.config();
+    const { from, to } = resolveLevels(config, params.from, params.to);
+    const home = levelHome(this.deps.paths, from);
+    const entries = await scanSources(home, params.paths);
+    if (entries.length === 0) throw new CloisonError('BAD_PATH', 'The paths name no file to send.');
+    const items = [];
+    for (const entry of entries)
+      items.push((await inspectFile(home, entry, config, from, to)).report);
+    return { decision: strictest(items), items };
   }
 
   /** The requester's transfers, newest first; clipboard content only in transfers.get. */

@@ -330,6 +330,15 @@ export const methods = {
     }),
     Transfer,
   ),
+  /**
+   * What `files.send` would decide for these files, read as the broker reads them (real types from
+   * the bytes, sizes, digests): nothing is sent, held or audited. The shell's preview.
+   */
+  'files.preview': method(
+    ['user'],
+    z.strictObject({ from: Id, to: Id, paths: z.array(RelativePath).min(1).max(10_000) }),
+    z.object({ decision: Decision, items: z.array(ItemReport) }),
+  ),
   /** Qubes-style copy: reads the source level's clipboard into the broker's buffer (one per session). */
   'clipboard.capture': method(
     ['user'],

@@ -17,6 +17,7 @@ export const shellMethods = [
   'clipboard.paste',
   'files.list',
   'files.send',
+  'files.preview',
   'transfers.list',
   'transfers.get',
   'transfers.confirm',

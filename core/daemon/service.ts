@@ -275,6 +275,7 @@ export class Service {
           ...(await listFolder(levelHome(this.options.paths, level), params.path)),
         };
       },
+      'files.preview': (params) => this.broker.previewFiles(params),
       'transfers.list': (_params, session) => ({ transfers: this.broker.list(session) }),
       'transfers.get': (params, session) => this.broker.get(params.id, session),
       'transfers.confirm': (params, session) => this.broker.confirm(params.id, session),

@@ -1,6 +1,7 @@
-// The daemon methods the shell needs beyond the CLI's: the clipboard buffer (capture, paste) and
-// the file browser's listing of a level's home. Real daemon, real files.
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+// The daemon methods the shell needs beyond the CLI's: the clipboard buffer (capture, paste), the
+// file browser's listing of a level's home and its preview of a send. Real daemon, real files.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../client/client.js';
@@ -64,6 +65,49 @@ describe('files.list', () => {
     expect(await codeOf(user.call('files.list', { level: 'nowhere', path: '' }))).toBe(
       'NO_SUCH_LEVEL',
     );
+  });
+});
+
+describe('files.preview', () => {
+  beforeAll(async () => {
+    const home = daemon.home('office');
+    // A PDF under a text name, and text under a PDF name: the bytes decide, not the names.
+    await copyFile('/work/shared/cases/documents/tracemonkey.pdf', join(home, 'minutes.txt'));
+    await writeFile(join(home, 'scan.pdf'), 'only words\n');
+  });
+
+  it('decides from the bytes, as the send will, and names each file with its real type', async () => {
+    const preview = await user.call('files.preview', {
+      from: 'office',
+      to: 'restricted',
+      paths: ['minutes.txt', 'scan.pdf'],
+    });
+    expect(preview.items.map((i) => [i.name, i.type, i.decision.ruleId])).toEqual([
+      ['minutes.txt', 'application/pdf', 'pdf-up'],
+      ['scan.pdf', 'text/plain', 'text-files-up'],
+    ]);
+    expect(preview.items[0]!.typeMismatch).toBeDefined();
+    expect(preview.items[0]!.sha256).toMatch(/^[0-9a-f]{64}$/u);
+    expect(preview.decision.action).toBe('ask');
+  });
+
+  it('sends, holds and writes nothing', async () => {
+    await user.call('files.preview', { from: 'office', to: 'restricted', paths: ['scan.pdf'] });
+    expect((await user.call('transfers.list', {})).transfers).toEqual([]);
+    expect(existsSync(join(daemon.home('restricted'), 'Incoming'))).toBe(false);
+  });
+
+  it('refuses what the send would refuse: a path out of the home, a level that does not exist', async () => {
+    expect(
+      await codeOf(
+        user.call('files.preview', { from: 'office', to: 'restricted', paths: ['../x'] }),
+      ),
+    ).toBe('BAD_PATH');
+    expect(
+      await codeOf(
+        user.call('files.preview', { from: 'office', to: 'nowhere', paths: ['scan.pdf'] }),
+      ),
+    ).toBe('NO_SUCH_LEVEL');
   });
 });
 

@@ -7,22 +7,6 @@ import { useShell, useShellStore } from '../context.js';
 
 type Listing = Result<'files.list'>;
 
-/** A type guessed from the name, for the preview only: the broker reads the bytes. */
-function guessType(name: string): string {
-  const ext = name.toLowerCase().split('.').pop() ?? '';
-  return (
-    {
-      pdf: 'application/pdf',
-      txt: 'text/plain',
-      png: 'image/png',
-      jpg: 'image/jpeg',
-      jpeg: 'image/jpeg',
-      gif: 'image/gif',
-      webp: 'image/webp',
-    }[ext] ?? 'application/octet-stream'
-  );
-}
-
 export function SendFilesDialog(props: { from: string; onClose(): void }) {
   const store = useShellStore();
   const t = useShell((s) => s.t);
@@ -57,26 +41,24 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
   useEffect(() => {
     if (!to || selectedEntries.length === 0) return setPreview(undefined);
     let live = true;
-    Promise.all(
-      selectedEntries.map((e) =>
-        store.getState().call('policy.explain', {
-          kind: 'file',
-          from: props.from,
-          to,
-          type: guessType(e.name),
-          size: e.size,
-        }),
-      ),
-    ).then(
-      (answers) =>
-        live &&
-        setPreview(
-          answers
-            .map((a) => t('wouldDecide', { action: a.decision.action, rule: a.decision.ruleId }))
-            .join(' · '),
-        ),
-      () => live && setPreview(undefined),
-    );
+    // The daemon reads the files as the send will (real types from the bytes), deciding nothing.
+    store
+      .getState()
+      .call('files.preview', { from: props.from, to, paths: [...selected] })
+      .then(
+        (answer) =>
+          live &&
+          setPreview(
+            answer.items
+              .map(
+                (item) =>
+                  `${item.name ?? ''} (${item.type}): ` +
+                  t('wouldDecide', { action: item.decision.action, rule: item.decision.ruleId }),
+              )
+              .join(' · '),
+          ),
+        (err: unknown) => live && setPreview(err instanceof Error ? err.message : String(err)),
+      );
     return () => {
       live = false;
     };
