@@ -75,6 +75,10 @@ async function main(): Promise<number> {
       configFile,
       ...(args['rules-dir'] ? { rulesDir: resolve(args['rules-dir']) } : {}),
       log,
+      displayAccess: {
+        mode: userGid !== undefined ? 0o660 : 0o600,
+        ...(userGid !== undefined ? { gid: userGid } : {}),
+      },
     });
   } catch (err) {
     await releaseLock();

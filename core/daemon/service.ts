@@ -1,6 +1,7 @@
 // The daemon's state and its API handlers: the configuration in force, the audit log, the broker,
 // the sessions and their subscriptions. Every handler receives params the contract already
 // validated; this is where each method meets the code that does it.
+import type { RelayAccess } from '../display/relay.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { AuditLog, readAudit, tailAudit, verifyAudit } from '../audit/index.js';
 import { matchesFilter } from '../audit/filter.js';
@@ -28,6 +29,8 @@ export interface ServiceOptions {
   configFile: string;
   rulesDir?: string;
   log: (line: string) => void;
+  /** Who may reach the levels' remote displays: those who may use the user socket. */
+  displayAccess?: RelayAccess;
 }
 
 export class Service {
@@ -54,6 +57,7 @@ export class Service {
       paths: options.paths,
       configFile: options.configFile,
       ...(options.rulesDir ? { rulesDir: options.rulesDir } : {}),
+      displayAccess: options.displayAccess ?? { mode: 0o600 },
       config: () => this.loaded.config,
       audit: async (fields) => {
         await audit.append({ actor: 'cloisond', event: 'level', ...fields });

@@ -53,6 +53,33 @@ describe('the daemon with the system layout', () => {
     expect(elsewhere.code).toBe(5);
   });
 
+  it("relays each level's remote display to the user socket's group, and to no one else", async () => {
+    const client = await DaemonClient.connect(join(run, 'user.sock'));
+    const state = await client.call('levels.start', { level: 'restricted' });
+    client.close();
+    const relay = state.display!.vncSocket;
+    expect(relay).toBe(join(run, 'displays', 'restricted.sock'));
+    const st = statSync(relay);
+    expect(st.isSocket()).toBe(true);
+    expect(st.gid).toBe(groupId('users'));
+    expect(st.mode & 0o777).toBe(0o660);
+    /** The first bytes a process of this uid and gid reads from the relay, or its error code. */
+    const greeting = (uid: number, gid: number) =>
+      spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const s = require('net').connect(${JSON.stringify(relay)}); s.once('data', (d) => { console.log(d.toString().trim()); s.destroy(); }); s.on('error', (e) => console.log(e.code));`,
+        ],
+        { uid, gid, encoding: 'utf8', timeout: 20_000 },
+      ).stdout.trim();
+    if (process.getuid?.() !== 0) return;
+    // A member of the group gets the level's VNC server (its RFB greeting), relayed.
+    expect(greeting(65534, groupId('users'))).toMatch(/^RFB 003\.00\d$/u);
+    // The control: the same account outside the group is refused.
+    expect(greeting(65534, 65534)).toBe('EACCES');
+  });
+
   it('refuses to start with a group that does not exist, naming it', () => {
     const state = mkdtempSync(join(tmpdir(), 'cloison-state-'));
     const result = spawnSync(

@@ -11,6 +11,7 @@ import type { Account } from '../compartment/spawn.js';
 import type { SelectionItem } from '../display/clipboard.js';
 import { cleanPartials } from '../files/index.js';
 import { levelPlaces, type StatePaths } from '../state/paths.js';
+import { displaysFolder, type RelayAccess } from '../display/relay.js';
 import { LevelRuntime } from './runtime.js';
 import {
   browserArgv,
@@ -26,6 +27,8 @@ export interface LevelsOptions {
   configFile: string;
   /** The drop-in folder, when not `rules.d` beside the configuration. */
   rulesDir?: string;
+  /** The mode and group of the levels' display relays (those of the user socket). */
+  displayAccess: RelayAccess;
   config: () => Config;
   audit: (fields: Record<string, unknown>) => Promise<void>;
   changed: (state: LevelState) => void;
@@ -264,9 +267,14 @@ export class Levels {
     await rm(places.web, { recursive: true, force: true });
     await mkdir(places.web, { mode: 0o755 });
     await chmod(places.web, 0o755);
+    await displaysFolder(this.options.paths.displays);
     const runtime = await LevelRuntime.start({
       level,
       places,
+      relay: {
+        path: join(this.options.paths.displays, `${level.id}.sock`),
+        access: this.options.displayAccess,
+      },
       ...(account ? { account } : {}),
       display: { width: compartments.displayWidth, height: compartments.displayHeight },
       tmpBytes: compartments.tmpBytes,

@@ -11,6 +11,7 @@ import { sandboxEnv } from '../compartment/sandbox.js';
 import type { Account } from '../compartment/spawn.js';
 import { Launcher, type LaunchedApp } from '../compartment/launcher.js';
 import { LevelDisplay } from '../display/display.js';
+import { DisplayRelay, type RelayAccess } from '../display/relay.js';
 import {
   readClipboard,
   writeClipboard,
@@ -28,6 +29,8 @@ export const SANDBOX_HOME = '/home/user';
 export interface RuntimeOptions {
   level: Level;
   places: LevelPlaces;
+  /** Where the shell reaches the level's remote display, and who may (see DisplayRelay). */
+  relay: { path: string; access: RelayAccess };
   account?: Account;
   display: { width: number; height: number };
   /** Size of the level's /tmp, /run and /dev/shm. */
@@ -61,6 +64,7 @@ export class LevelRuntime {
   readonly startedAt = new Date();
 
   private launcher: Launcher | undefined;
+  private relay: DisplayRelay | undefined;
 
   private constructor(
     private readonly options: RuntimeOptions,
@@ -91,8 +95,14 @@ export class LevelRuntime {
     });
     const runtime = new LevelRuntime(options, display, log);
     try {
+      runtime.relay = await DisplayRelay.listen(
+        options.relay.path,
+        display.vncSocket,
+        options.relay.access,
+      );
       runtime.launcher = await runtime.startLauncher();
     } catch (err) {
+      await runtime.relay?.close();
       await display.stop();
       throw err;
     }
@@ -150,7 +160,7 @@ export class LevelRuntime {
       running: !this.stopping,
       startedAt: this.startedAt.toISOString(),
       display: {
-        vncSocket: this.display.vncSocket,
+        vncSocket: this.options.relay.path,
         width: this.options.display.width,
         height: this.options.display.height,
       },
@@ -254,7 +264,13 @@ export class LevelRuntime {
     // Whatever an app left running in the level (a daemon it forked) ends with the compartment.
     await this.launcher?.stop();
     await this.owner?.wipe();
+    await this.relay?.close();
     await this.display.stop();
+  }
+
+  /** The remote display's own socket (x11vnc's), the daemon's alone; the shell uses the relay. */
+  get displaySocket(): string {
+    return this.display.vncSocket;
   }
 
   /** Every host pid of this level (the sandboxes' monitors and what runs inside them). */
@@ -380,16 +396,22 @@ export class LevelRuntime {
 /** `roots` and all their descendants, from /proc (parent links). */
 export async function descendantsOf(roots: number[]): Promise<number[]> {
   const parents = new Map<number, number>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const text = await readFile(`/proc/${name}/stat`, 'utf8');
-      // The command may hold spaces and parentheses: the fields start after the last ')'.
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(name), Number(fields[1]));
-    } catch {
-      // Gone meanwhile.
-    }
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  // Read in parallel batches: one at a time, a busy machine's /proc takes seconds to walk, and a
+  // stop that gives up on the scan leaves out the children that left the app's process group.
+  for (let i = 0; i < pids.length; i += 64) {
+    await Promise.all(
+      pids.slice(i, i + 64).map(async (name) => {
+        try {
+          const text = await readFile(`/proc/${name}/stat`, 'utf8');
+          // The command may hold spaces and parentheses: the fields start after the last ')'.
+          const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+          parents.set(Number(name), Number(fields[1]));
+        } catch {
+          // Gone meanwhile.
+        }
+      }),
+    );
   }
   const found = new Set(roots.filter((p) => parents.has(p)));
   let grew = true;

@@ -8,6 +8,8 @@ export interface StatePaths {
   root: string;
   /** The folder of the two sockets. */
   run: string;
+  /** The levels' remote displays as the shell reaches them (relays, beside the two sockets). */
+  displays: string;
   userSocket: string;
   adminSocket: string;
   audit: string;
@@ -45,6 +47,7 @@ export function statePaths(root: string, options: { run?: string } = {}): StateP
   return {
     root,
     run,
+    displays: join(run, 'displays'),
     userSocket: join(run, 'user.sock'),
     adminSocket: join(run, 'admin.sock'),
     audit: join(root, 'audit'),
