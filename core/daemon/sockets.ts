@@ -6,6 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { SocketRole } from '../contract/methods.js';
 import { dispatch, errorResponse, type Handlers, type Session } from './dispatch.js';
 import { LineFramer } from '../transport/framing.js';
+import { listenPrivately } from '../transport/listen.js';
 
 export interface SocketOptions {
   path: string;
@@ -27,15 +28,8 @@ export async function listen(options: SocketOptions): Promise<Server> {
     if (err.code !== 'ENOENT') throw err;
   });
   const server = createServer((socket) => serve(socket, options));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Created with a restrictive umask-independent mode right after bind: no window where the
-    // socket is open to everyone, because its folder is already private (see prepareRunDir).
-    server.listen(options.path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  // Bound owner-only, then given its mode and group: no moment where anyone else may connect.
+  await listenPrivately(server, options.path);
   if (options.gid !== undefined) await chown(options.path, -1, options.gid);
   await chmod(options.path, options.mode);
   return server;

@@ -3,6 +3,7 @@
 // stays the daemon's alone (in a system install the shell runs as another account than the daemon).
 import { chmod, chown, mkdir, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { listenPrivately } from '../transport/listen.js';
 
 export interface RelayAccess {
   /** Permission bits of the relay socket: those of the user socket. */
@@ -28,16 +29,8 @@ export class DisplayRelay {
       if (err.code !== 'ENOENT') throw err;
     });
     const relay = new DisplayRelay(path, target);
-    const { server } = relay;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      // Bound inside the private displays folder (see displaysFolder): unreachable until its own
-      // mode and group are set just below.
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // Bound owner-only, then given the user socket's mode and group.
+    await listenPrivately(relay.server, path);
     if (access.gid !== undefined) await chown(path, -1, access.gid);
     await chmod(path, access.mode);
     return relay;
@@ -67,10 +60,7 @@ export class DisplayRelay {
   }
 }
 
-/**
- * The folder of the relay sockets, inside the sockets folder: traversable by those the sockets'
- * own modes let in (the folder itself lists nothing to them).
- */
+/** The folder of the relay sockets, inside the sockets folder: traversable, not listable. */
 export async function displaysFolder(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o711);
