@@ -54,7 +54,13 @@ export function actorOf(session: Session): string {
   return `${session.actor} (${session.id})`;
 }
 
+type Requester = Pick<Held<Payload>, 'requesterSession' | 'requesterUid'>;
+const REQUESTERS_KEPT = 10_000;
+
 export class Broker {
+  /** Who asked for each recent transfer, from its first moment (events follow it). */
+  private readonly requesters = new Map<string, Requester>();
+
   private readonly store = new TransferStore<Payload>();
 
   constructor(private readonly deps: BrokerDeps) {}
@@ -144,7 +150,7 @@ export class Broker {
     return this.store
       .all()
       .filter(
-        (h) => h.requesterSession === session.id || sameActor(h.transfer.requester, session.actor),
+        (h) => requestedBy(h, session),
       )
       .map((h) => withoutContent(h.transfer))
       .reverse();
@@ -243,8 +249,18 @@ export class Broker {
     items: Transfer['items'],
   ): Transfer {
     const decision = strictest(items);
+    const id = this.store.newId();
+    this.requesters.set(id, {
+      requesterSession: session.id,
+      ...(session.peer ? { requesterUid: session.peer.uid } : {}),
+    });
+    // The newest ones: enough for every transfer still waiting or delivering.
+    for (const old of this.requesters.keys()) {
+      if (this.requesters.size <= REQUESTERS_KEPT) break;
+      this.requesters.delete(old);
+    }
     return {
-      id: this.store.newId(),
+      id,
       kind,
       from: from.id,
       to: to.id,
@@ -264,7 +280,12 @@ export class Broker {
 
   /** allow → deliver now; ask → wait for the user; approve → queue for an administrator. */
   private async route(transfer: Transfer, session: Session, payload: Payload): Promise<Transfer> {
-    const held: Held<Payload> = { transfer, payload, requesterSession: session.id };
+    const held: Held<Payload> = {
+      transfer,
+      payload,
+      requesterSession: session.id,
+      ...(session.peer ? { requesterUid: session.peer.uid } : {}),
+    };
     if (transfer.decision.action === 'allow')
       return this.deliver(held, actorOf(session), 'allowed by rule');
     const settings = this.deps.config().config.broker;
@@ -292,7 +313,12 @@ export class Broker {
     transfer.status = 'failed';
     transfer.outcome = 'denied';
     await this.audit(transfer, 'transfer.denied', actorOf(session));
-    this.store.record({ transfer, payload, requesterSession: session.id });
+    this.store.record({
+      transfer,
+      payload,
+      requesterSession: session.id,
+      ...(session.peer ? { requesterUid: session.peer.uid } : {}),
+    });
     throw deniedError(transfer);
   }
 
@@ -478,6 +504,14 @@ export class Broker {
     });
   }
 
+  /**
+   * Who may follow a transfer's events: the session that asked and its account's other sessions
+   * (the shell shows the confirmation of a transfer the CLI asked for); undefined: unknown id.
+   */
+  requesterOf(id: string): Requester | undefined {
+    return this.requesters.get(id);
+  }
+
   /** Where a level's folders are, by the configuration in force (a held transfer names ids). */
   private where(id: string): LevelWhere {
     return this.deps.config().config.levels.find((l) => l.id === id) ?? { id };
@@ -486,10 +520,7 @@ export class Broker {
   private ownedBy(id: string, session: Session): Held<Payload> {
     const held = this.store.get(id);
     // Another session's transfer is not found, rather than forbidden: its existence is not shown.
-    if (
-      held.requesterSession !== session.id &&
-      !sameActor(held.transfer.requester, session.actor)
-    ) {
+    if (!requestedBy(held, session)) {
       throw new CloisonError('NO_SUCH_TRANSFER', `There is no transfer "${id}".`, { id });
     }
     return held;
@@ -559,4 +590,18 @@ function redecide(
 function withoutContent(transfer: Transfer): Transfer {
   const { clipboard: _content, ...rest } = transfer;
   return rest;
+}
+
+/**
+ * A transfer is the requester's: its own session's, or another session of the same account (the
+ * kernel's word, never a name alone) that gives the same actor name. A session whose account is
+ * unknown owns only what it asked itself.
+ */
+function requestedBy(held: Held<Payload>, session: Session): boolean {
+  if (held.requesterSession === session.id) return true;
+  return (
+    held.requesterUid !== undefined &&
+    session.peer?.uid === held.requesterUid &&
+    sameActor(held.transfer.requester, session.actor)
+  );
 }

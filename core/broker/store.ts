@@ -11,6 +11,8 @@ export interface Held<P> {
   payload: P;
   /** The session that asked: only it may confirm, cancel or read the content. */
   requesterSession: string;
+  /** The account that asked (the kernel's word): its other sessions see and may answer it too. */
+  requesterUid?: number;
   timer?: NodeJS.Timeout;
 }
 

@@ -1,6 +1,7 @@
 // Receives one JSON-RPC message as text and turns it into exactly one response: parse, check the
 // envelope, check that this socket's role serves the method, validate the params against the
 // contract, call the handler, and code every failure. Nothing here trusts the peer.
+import type { Peer } from '../transport/peer.js';
 import type { z } from 'zod';
 import { CloisonError, rpcNumber, type ErrorCode } from '../contract/errors.js';
 import {
@@ -25,6 +26,11 @@ export interface Session {
   touch?: () => void;
   /** Who the peer says it is (session.hello); recorded in the audit log next to the session id. */
   actor: string;
+  /**
+   * Who the peer is, as the kernel says (SO_PEERCRED): known before any of its calls is served;
+   * undefined when it could not be read, and then it matches no other session.
+   */
+  peer?: Peer;
   /** Pushes an event notification to this connection. */
   notify(event: unknown): void;
   subscribed: boolean;

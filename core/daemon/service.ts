@@ -197,12 +197,35 @@ export class Service {
   }
 
   emit(event: Event, only?: { session?: string; role?: 'user' | 'admin' }): void {
+    const follows = this.transferFollowers(event);
     for (const session of this.sessions) {
       if (!session.subscribed) continue;
       if (only?.session && session.id !== only.session) continue;
       if (only?.role && session.role !== only.role && session.login?.role !== only.role) continue;
+      if (follows && !follows(session)) continue;
       session.notify(event);
     }
+  }
+
+  /**
+   * Who may follow a transfer's events (names, types, levels): its requester's sessions (the same
+   * account, by the kernel's word), the admin socket and logged-in administrators and auditors,
+   * who read the same in the audit log. Never another user of a shared user socket.
+   */
+  private transferFollowers(event: Event): ((session: Session) => boolean) | undefined {
+    const id =
+      event.type === 'transfer.updated'
+        ? event.transfer.id
+        : event.type === 'transfer.progress' || event.type === 'transfer.sanitising'
+          ? event.id
+          : undefined;
+    if (id === undefined) return undefined;
+    const requester = this.broker.requesterOf(id);
+    return (session) =>
+      session.role === 'admin' ||
+      session.login !== undefined ||
+      session.id === requester?.requesterSession ||
+      (requester?.requesterUid !== undefined && session.peer?.uid === requester.requesterUid);
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import type { SocketRole } from '../contract/methods.js';
 import { dispatch, errorResponse, type Handlers, type Session } from './dispatch.js';
 import { LineFramer } from '../transport/framing.js';
 import { listenPrivately } from '../transport/listen.js';
+import { peerOf } from '../transport/peer.js';
 
 export interface SocketOptions {
   path: string;
@@ -56,8 +57,12 @@ function serve(socket: Socket, options: SocketOptions): void {
     },
   };
   options.onSession(session, true);
+  // No call is served before the kernel has said who the peer is.
+  const known = peerOf(socket).then((peer) => {
+    if (peer) session.peer = peer;
+  });
   // Responses go out in request order even when handlers finish out of order.
-  let queue: Promise<void> = Promise.resolve();
+  let queue: Promise<void> = known;
 
   function write(message: unknown): void {
     if (!socket.destroyed && socket.writable) socket.write(JSON.stringify(message) + '\n');
@@ -79,7 +84,8 @@ function serve(socket: Socket, options: SocketOptions): void {
         );
         continue;
       }
-      const pending = dispatch(frame.text, session, options.handlers, options.log);
+      const text = frame.text;
+      const pending = known.then(() => dispatch(text, session, options.handlers, options.log));
       queue = queue.then(async () => write(await pending));
     }
   });
