@@ -41,6 +41,29 @@ describe('clipboard transfers', () => {
       expect(item.sanitised).toMatchObject({ type: 'text/plain' });
     });
 
+    it('keeps the delivered transfer for its requester to read again, and no one else', async () => {
+      const asking = await daemon.client('user', 'alice');
+      const sent = await asking.call('clipboard.send', {
+        from: 'low',
+        to: 'high',
+        items: [{ type: 'text/plain', data: Buffer.from('kept').toString('base64') }],
+      });
+      asking.close();
+      expect(sent.status).toBe('delivered');
+      // A later connection of the same account and name (the next CLI command) finds it.
+      const later = await daemon.client('user', 'alice');
+      expect(await later.call('transfers.get', { id: sent.id })).toMatchObject({
+        id: sent.id,
+        status: 'delivered',
+      });
+      later.close();
+      const someoneElse = await daemon.client('user', 'mallory');
+      await expect(someoneElse.call('transfers.get', { id: sent.id })).rejects.toMatchObject({
+        code: 'NO_SUCH_TRANSFER',
+      });
+      someoneElse.close();
+    });
+
     it('reduces HTML to its text', async () => {
       const result = await daemon.cli(
         ['clip', 'send', '--from', 'low', '--to', 'mid', '--type', 'text/html'],

@@ -40,6 +40,8 @@ export class TransferStore<P> {
 
   /** Marks a transfer finished: no longer actionable, kept a while for its requester to read. */
   finish(entry: Held<P>, transfer: Transfer): void {
+    // Kept also when it was never held (allowed at once): `transfers show` finds it.
+    this.held.set(transfer.id, entry);
     if (entry.timer) clearTimeout(entry.timer);
     delete entry.timer;
     entry.transfer = transfer;
