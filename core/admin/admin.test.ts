@@ -127,7 +127,14 @@ describe('roles', () => {
         expect(err.code).toBe('NOT_ALLOWED');
         expect(err.message).toMatch(/open one first/);
       }
-      expect(await user.call('session.whoami', {})).not.toHaveProperty('login');
+      const who = await user.call('session.whoami', {});
+      expect(who).not.toHaveProperty('login');
+      // Who connected, by the kernel's word: this test's own process.
+      expect(who.peer).toEqual({
+        pid: process.pid,
+        uid: process.getuid!(),
+        gid: process.getgid!(),
+      });
     });
   });
 

@@ -720,7 +720,10 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     );
     print(g, who, () =>
       [
-        `session ${who.session} on the ${who.socket} socket, as ${printable(who.actor)}`,
+        `session ${who.session} on the ${who.socket} socket, as ${printable(who.actor)}` +
+          (who.peer
+            ? `; the kernel says: uid ${who.peer.uid}, gid ${who.peer.gid}, pid ${who.peer.pid}`
+            : ''),
         who.login
           ? `logged in as ${printable(who.login.account)} (${who.login.role}) since ${who.login.openedAt}; closes after ${who.login.idleMinutes} idle minutes`
           : 'no administrator’s or auditor’s login',

@@ -292,6 +292,8 @@ export const methods = {
       session: z.string(),
       socket: SocketRole,
       actor: z.string(),
+      /** The connected process and its account, as the kernel says (absent: it could not say). */
+      peer: z.object({ pid: z.int(), uid: z.int(), gid: z.int() }).optional(),
       login: Login.optional(),
     }),
   ),

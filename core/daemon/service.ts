@@ -254,6 +254,7 @@ export class Service {
         session: session.id,
         socket: session.role,
         actor: session.actor,
+        ...(session.peer ? { peer: { ...session.peer } } : {}),
         ...(session.login
           ? {
               login: {
