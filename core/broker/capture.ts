@@ -19,7 +19,7 @@ export class ClipboardBuffers {
   constructor(
     private readonly deps: {
       broker: Pick<Broker, 'sendClipboard'>;
-      levels: Pick<Levels, 'readClipboard' | 'level'>;
+      levels: Pick<Levels, 'readClipboard' | 'level' | 'runtime'>;
       maxBytes: () => number;
     },
   ) {}
@@ -55,6 +55,15 @@ export class ClipboardBuffers {
       throw new CloisonError(
         'CLIPBOARD_EMPTY',
         "Nothing was captured: press Ctrl+Shift+C in the source level first (a paste empties the broker's buffer).",
+      );
+    }
+    // A paste has to land on a running level's clipboard: into a stopped one it would be spent
+    // on nothing. Refused before the buffer is touched, so the user starts the level and pastes.
+    this.deps.levels.level(params.to);
+    if (!this.deps.levels.runtime(params.to)) {
+      throw new CloisonError(
+        'LEVEL_NOT_RUNNING',
+        `Level "${params.to}" is not running, so there is no clipboard to paste into: start it (or an app in it), then paste again. The captured content is kept.`,
       );
     }
     // Emptied before the transfer runs: a refused or failed paste does not leave it to retry.

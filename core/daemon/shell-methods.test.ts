@@ -126,6 +126,43 @@ describe('clipboard.capture and clipboard.paste', () => {
     expect(await codeOf(user.call('clipboard.capture', { from: 'nowhere' }))).toBe('NO_SUCH_LEVEL');
   });
 
+  it('keeps the captured content when the target is not running, and pastes it once it runs', async () => {
+    const admin = await daemon.client('admin');
+    try {
+      await user.call('levels.start', { level: 'internet' });
+      await admin.call('compartments.run', {
+        level: 'internet',
+        argv: [
+          '/bin/sh',
+          '-c',
+          "printf '%s' 'kept for later' | xclip -selection clipboard -i -quiet",
+        ],
+      });
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const got = await user
+          .call('clipboard.capture', { from: 'internet' })
+          .catch(() => undefined);
+        if (got) break;
+        if (Date.now() > deadline) throw new Error('nothing to capture in internet');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await expect(user.call('clipboard.paste', { to: 'office' })).rejects.toMatchObject({
+        code: 'LEVEL_NOT_RUNNING',
+        message: expect.stringContaining('The captured content is kept'),
+      });
+      await user.call('levels.start', { level: 'office' });
+      const pasted = await user.call('clipboard.paste', { to: 'office' });
+      expect(pasted).toMatchObject({ from: 'internet', to: 'office', status: 'delivered' });
+      // The paste emptied the buffer, as always.
+      expect(await codeOf(user.call('clipboard.paste', { to: 'office' }))).toBe('CLIPBOARD_EMPTY');
+    } finally {
+      admin.close();
+      await user.call('levels.stop', { level: 'office' });
+      await user.call('levels.stop', { level: 'internet' });
+    }
+  });
+
   it('is served on the user socket only', async () => {
     const admin = await daemon.client('admin');
     try {
