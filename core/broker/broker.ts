@@ -11,6 +11,7 @@ import type {
   Decision,
   Event,
   Params,
+  PreviewItem,
   Result,
   Transfer,
 } from '../contract/methods.js';
@@ -27,7 +28,7 @@ import { levelHome, levelStaging, type LevelWhere, type StatePaths } from '../st
 import type { Session } from '../daemon/dispatch.js';
 import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
-import { inspectFile, type InspectedFile } from './files.js';
+import { inspectFile, previewFile, type InspectedFile } from './files.js';
 import { sanitiseBytes, sanitiseContext } from './sanitise.js';
 import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
 import { TransferStore, type Held } from './store.js';
@@ -139,9 +140,8 @@ export class Broker {
     const home = levelHome(this.deps.paths, from);
     const entries = await scanSources(home, params.paths);
     if (entries.length === 0) throw new CloisonError('BAD_PATH', 'The paths name no file to send.');
-    const items = [];
-    for (const entry of entries)
-      items.push((await inspectFile(home, entry, config, from, to)).report);
+    const items: PreviewItem[] = [];
+    for (const entry of entries) items.push(await previewFile(home, entry, config, from, to));
     return { decision: strictest(items), items };
   }
 
@@ -149,9 +149,7 @@ export class Broker {
   list(session: Session): Transfer[] {
     return this.store
       .all()
-      .filter(
-        (h) => requestedBy(h, session),
-      )
+      .filter((h) => requestedBy(h, session))
       .map((h) => withoutContent(h.transfer))
       .reverse();
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Config, Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
-import type { ItemReport } from '../contract/methods.js';
+import type { ItemReport, PreviewItem } from '../contract/methods.js';
 import type { SourceEntry } from '../files/index.js';
 import { detectFileType, extensionMismatch, TextValidator } from '../inspect/index.js';
 import { decide } from '../policy/index.js';
@@ -79,6 +79,50 @@ export async function inspectFile(
       ...(typeMismatch ? { typeMismatch } : {}),
     };
     return { entry, report, ...(rule?.sanitise ? { sanitiser: rule.sanitise } : {}) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * What the rules would say of a file, from its head and its size alone: a preview costs the same
+ * for 3 GiB as for 3 KiB. The send itself reads the whole file (a text head over a binary tail is
+ * binary then), so the preview can be more lenient than the send, never stricter.
+ */
+export async function previewFile(
+  home: string,
+  entry: SourceEntry,
+  config: Config,
+  from: Level,
+  to: Level,
+): Promise<PreviewItem> {
+  const handle = await open(
+    join(home, entry.relPath),
+    constants.O_RDONLY | constants.O_NOFOLLOW,
+  ).catch((err: NodeJS.ErrnoException) => {
+    throw new CloisonError(
+      'BAD_PATH',
+      `"${entry.relPath}" cannot be opened: ${err.code ?? err.message}.`,
+    );
+  });
+  try {
+    const detected = await detectFileType(handle);
+    const typeMismatch = extensionMismatch(entry.relPath, detected.type);
+    const { decision } = decide(config, {
+      kind: 'file',
+      from: from.id,
+      to: to.id,
+      type: detected.type,
+      size: detected.size,
+    });
+    return {
+      name: entry.relPath,
+      type: detected.type,
+      size: detected.size,
+      decision,
+      ...(typeMismatch ? { typeMismatch } : {}),
+      ...(detected.partial && detected.text ? { checkedWhole: false } : {}),
+    };
   } finally {
     await handle.close();
   }

@@ -79,6 +79,18 @@ export const ItemReport = z.object({
 });
 export type ItemReport = z.infer<typeof ItemReport>;
 
+/** One file as `files.preview` sees it: from its head and size, without reading it all. */
+export const PreviewItem = z.object({
+  name: z.string(),
+  type: z.string(),
+  size: z.int().nonnegative(),
+  typeMismatch: z.string().optional(),
+  /** False for a text file larger than the head read: the send checks the rest is text too. */
+  checkedWhole: z.literal(false).optional(),
+  decision: Decision,
+});
+export type PreviewItem = z.infer<typeof PreviewItem>;
+
 export const TransferStatus = z.enum([
   'delivered',
   'waiting-for-user',
@@ -333,13 +345,14 @@ export const methods = {
     Transfer,
   ),
   /**
-   * What `files.send` would decide for these files, read as the broker reads them (real types from
-   * the bytes, sizes, digests): nothing is sent, held or audited. The shell's preview.
+   * What `files.send` would decide for these files, from their real types (the bytes of their
+   * heads) and sizes: nothing is sent, held or audited, and no file is read whole. The shell's
+   * preview.
    */
   'files.preview': method(
     ['user'],
     z.strictObject({ from: Id, to: Id, paths: z.array(RelativePath).min(1).max(10_000) }),
-    z.object({ decision: Decision, items: z.array(ItemReport) }),
+    z.object({ decision: Decision, items: z.array(PreviewItem) }),
   ),
   /** Qubes-style copy: reads the source level's clipboard into the broker's buffer (one per session). */
   'clipboard.capture': method(

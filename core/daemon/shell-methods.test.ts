@@ -87,13 +87,37 @@ describe('files.preview', () => {
       ['scan.pdf', 'text/plain', 'text-files-up'],
     ]);
     expect(preview.items[0]!.typeMismatch).toBeDefined();
-    expect(preview.items[0]!.sha256).toMatch(/^[0-9a-f]{64}$/u);
+    expect(preview.items[0]!.size).toBe(1016315);
     expect(preview.decision.action).toBe('ask');
   });
 
+  it('reads only the head of a file, and says when the send will check the rest', async () => {
+    // Text for the first megabyte, then a NUL: the preview sees text, the send sees binary.
+    const home = daemon.home('office');
+    await writeFile(
+      join(home, 'long.txt'),
+      Buffer.concat([Buffer.alloc(1 << 20, 'a'), Buffer.from([0])]),
+    );
+    const preview = await user.call('files.preview', {
+      from: 'office',
+      to: 'restricted',
+      paths: ['long.txt'],
+    });
+    expect(preview.items[0]).toMatchObject({
+      type: 'text/plain',
+      checkedWhole: false,
+      size: (1 << 20) + 1,
+    });
+    const sent = await user
+      .call('files.send', { from: 'office', to: 'restricted', paths: ['long.txt'] })
+      .catch((e: unknown) => e as { code: string });
+    expect(sent).toMatchObject({ code: 'DENIED_BY_RULE' });
+  });
+
   it('sends, holds and writes nothing', async () => {
+    const before = (await user.call('transfers.list', {})).transfers;
     await user.call('files.preview', { from: 'office', to: 'restricted', paths: ['scan.pdf'] });
-    expect((await user.call('transfers.list', {})).transfers).toEqual([]);
+    expect((await user.call('transfers.list', {})).transfers).toEqual(before);
     expect(existsSync(join(daemon.home('restricted'), 'Incoming'))).toBe(false);
   });
 
