@@ -343,6 +343,35 @@ describe.skipIf(missing)('the shell in Chromium', () => {
     });
   });
 
+  describe('names from a level', () => {
+    it('shows bidirectional and control characters written out, in the file browser and the ask dialog', async () => {
+      const source = shell.daemon.home({ id: 'internet', ephemeral: true });
+      mkdirSync(source, { recursive: true });
+      // Plain text named to read as "…exe.pdf" once the override reverses its end.
+      writeFileSync(join(source, 'invoice\u202etxt.exe'), 'pay now\n');
+      await page.keyboard.press('Control+Alt+Digit1');
+      await page
+        .getByTestId('workspace-internet')
+        .getByRole('button', { name: 'Send files to level…' })
+        .click();
+      const dialog = page.getByTestId('send-files-dialog');
+      await expect.poll(() => dialog.innerText()).toContain('invoice⟨U+202E⟩txt.exe');
+      await dialog.getByLabel(/invoice/u).check();
+      await dialog.getByLabel('Target level').selectOption('office');
+      await expect
+        .poll(() => dialog.getByTestId('send-preview').innerText())
+        .toContain('invoice⟨U+202E⟩txt.exe (text/plain)');
+      await dialog.getByRole('button', { name: 'Send', exact: true }).click();
+      const confirm = page.getByTestId('confirm-dialog');
+      await confirm.waitFor();
+      expect(await confirm.innerText()).toContain('invoice⟨U+202E⟩txt.exe');
+      expect(await confirm.innerText()).not.toContain('\u202e');
+      await page.keyboard.press('Escape');
+      await confirm.waitFor({ state: 'detached' });
+      await dialog.waitFor({ state: 'detached' });
+    });
+  });
+
   describe('accessibility and languages', () => {
     it('has no serious or critical axe-core violation', async () => {
       const axe = readFileSync(

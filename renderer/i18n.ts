@@ -41,6 +41,8 @@ const en = {
   nothingSelected: 'Select at least one file.',
   confirmTitle: 'Confirm a transfer',
   confirmIntro: 'The rule {rule} asks you to confirm this transfer from {from} to {to}.',
+  confirmIntroRules: 'The rules {rule} ask you to confirm this transfer from {from} to {to}.',
+  ruleColumn: 'Rule',
   name: 'Name',
   type: 'Type (from the bytes)',
   size: 'Size',
@@ -100,6 +102,9 @@ const fr: Record<Key, string> = {
   nothingSelected: 'Choisissez au moins un fichier.',
   confirmTitle: 'Confirmer un transfert',
   confirmIntro: 'La règle {rule} vous demande de confirmer ce transfert de {from} vers {to}.',
+  confirmIntroRules:
+    'Les règles {rule} vous demandent de confirmer ce transfert de {from} vers {to}.',
+  ruleColumn: 'Règle',
   name: 'Nom',
   type: 'Type (d’après le contenu)',
   size: 'Taille',

@@ -3,6 +3,7 @@
 // answer goes to the daemon, which alone delivers.
 import { useEffect, useRef } from 'react';
 import { useShell, useShellStore } from '../context.js';
+import { visible } from '../visible.js';
 
 export function ConfirmDialog() {
   const store = useShellStore();
@@ -15,6 +16,8 @@ export function ConfirmDialog() {
   const ref = useRef<HTMLButtonElement>(null);
   useEffect(() => ref.current?.focus(), [first?.id]);
   if (!first) return null;
+  // A batch can fall under several rules: each is named, and each file's own is in its row.
+  const rules = [...new Set(first.items.map((i) => i.decision.ruleId))];
   const label = (id: string) => levels.find((l) => l.id === id)?.label ?? id;
   return (
     <div className="modal-backdrop">
@@ -39,8 +42,8 @@ export function ConfirmDialog() {
       >
         <h2 id="confirm-title">{t('confirmTitle')}</h2>
         <p id="confirm-intro">
-          {t('confirmIntro', {
-            rule: first.decision.ruleId,
+          {t(rules.length > 1 ? 'confirmIntroRules' : 'confirmIntro', {
+            rule: rules.join(', '),
             from: label(first.from),
             to: label(first.to),
           })}
@@ -51,15 +54,17 @@ export function ConfirmDialog() {
               <th scope="col">{t('name')}</th>
               <th scope="col">{t('type')}</th>
               <th scope="col">{t('size')}</th>
+              <th scope="col">{t('ruleColumn')}</th>
               <th scope="col">{t('sha256')}</th>
             </tr>
           </thead>
           <tbody>
             {first.items.map((item, i) => (
               <tr key={i}>
-                <td>{item.name ?? '—'}</td>
+                <td>{item.name !== undefined ? visible(item.name) : '—'}</td>
                 <td>{item.type}</td>
                 <td>{item.size}</td>
+                <td>{item.decision.ruleId}</td>
                 <td className="digest">
                   <code data-testid="confirm-sha256">{item.sha256}</code>
                 </td>

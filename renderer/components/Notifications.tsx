@@ -1,5 +1,6 @@
 // Notifications: what the broker did, in full (never truncated), announced to screen readers.
 import { useShell, useShellStore } from '../context.js';
+import { visible } from '../visible.js';
 
 export function Notifications() {
   const store = useShellStore();
@@ -20,7 +21,7 @@ export function Notifications() {
       <ul aria-live="polite" data-testid="notifications">
         {notes.map((n) => (
           <li key={n.id} className={`note ${n.kind}`} data-kind={n.kind}>
-            <span className="note-text">{n.text}</span>
+            <span className="note-text">{visible(n.text)}</span>
             <button type="button" onClick={() => store.getState().dismiss(n.id)}>
               {t('dismiss')}
             </button>

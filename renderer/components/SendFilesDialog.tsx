@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Result } from '../../core/contract/methods.js';
 import { useShell, useShellStore } from '../context.js';
+import { visible } from '../visible.js';
 
 type Listing = Result<'files.list'>;
 
@@ -29,7 +30,8 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
       .call('files.list', { level: props.from, path })
       .then(
         (l) => live && (setListing(l), setError(undefined)),
-        (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+        (err: unknown) =>
+          live && setError(visible(err instanceof Error ? err.message : String(err))),
       );
     return () => {
       live = false;
@@ -52,12 +54,13 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
             answer.items
               .map(
                 (item) =>
-                  `${item.name ?? ''} (${item.type}): ` +
+                  `${visible(item.name)} (${item.type}): ` +
                   t('wouldDecide', { action: item.decision.action, rule: item.decision.ruleId }),
               )
               .join(' · '),
           ),
-        (err: unknown) => live && setPreview(err instanceof Error ? err.message : String(err)),
+        (err: unknown) =>
+          live && setPreview(visible(err instanceof Error ? err.message : String(err))),
       );
     return () => {
       live = false;
@@ -108,7 +111,7 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
               <li key={e.name}>
                 {e.kind === 'folder' ? (
                   <button type="button" onClick={() => setPath(rel)}>
-                    📁 {e.name}
+                    📁 {visible(e.name)}
                   </button>
                 ) : (
                   <label>
@@ -123,7 +126,7 @@ export function SendFilesDialog(props: { from: string; onClose(): void }) {
                         setSelected(next);
                       }}
                     />{' '}
-                    {e.name} ({e.kind === 'file' ? `${e.size} B` : t('other')})
+                    {visible(e.name)} ({e.kind === 'file' ? `${e.size} B` : t('other')})
                   </label>
                 )}
               </li>

@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import { useShell, useShellStore } from '../context.js';
 import type { LevelInfo } from '../../core/contract/methods.js';
 import { LevelDisplay } from './LevelDisplay.js';
+import { visible } from '../visible.js';
 
 export function Workspace(props: { level: LevelInfo; onSendFiles(level: string): void }) {
   const { level } = props;
@@ -103,7 +104,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
                 x.items.map((item) => (
                   <li key={`${x.id}-${item.name ?? ''}`}>
                     {t('arrivedItem', {
-                      name: item.deliveredAs ?? item.name ?? '?',
+                      name: visible(item.deliveredAs ?? item.name ?? '?'),
                       from: x.from,
                       bytes: item.sanitised?.size ?? item.size,
                     })}
