@@ -343,6 +343,40 @@ describe.skipIf(missing)('the shell in Chromium', () => {
     });
   });
 
+  describe('keyboard-only use', () => {
+    it('Ctrl+Alt+0 takes the keyboard from a running display back to the workspace panel', async () => {
+      await page.keyboard.press('Control+Alt+Digit1');
+      // The terminal launched earlier runs there: the switch gave its display the keyboard.
+      expect(
+        await page.evaluate(() =>
+          document
+            .querySelector('[data-testid=display-internet]')!
+            .contains(document.activeElement),
+        ),
+      ).toBe(true);
+      await page.keyboard.press('Control+Alt+Digit0');
+      expect(
+        await page.evaluate(() => document.activeElement?.closest('.workspace-side') !== null),
+      ).toBe(true);
+    });
+
+    it('does not switch levels behind an open dialog', async () => {
+      await page.keyboard.press('Control+Alt+Digit1');
+      await page
+        .getByTestId('workspace-internet')
+        .getByRole('button', { name: 'Send files to level…' })
+        .click();
+      const dialog = page.getByTestId('send-files-dialog');
+      await dialog.waitFor();
+      await page.keyboard.press('Control+Alt+Digit3');
+      expect(await activeLevel()).toBe('internet');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      await page.keyboard.press('Control+Alt+Digit3');
+      expect(await activeLevel()).toBe('restricted');
+    });
+  });
+
   describe('names from a level', () => {
     it('shows bidirectional and control characters written out, in the file browser and the ask dialog', async () => {
       const source = shell.daemon.home({ id: 'internet', ephemeral: true });

@@ -6,6 +6,9 @@ import { giveKeyboard, releaseKeysExcept } from './displays.js';
 import { shortcutOf } from './store/settings.js';
 import type { ShellStore } from './store/store.js';
 
+/** Moves the keyboard from the active level's display to its workspace's panel. */
+export const LEAVE_DISPLAY = 'Ctrl+Alt+Digit0';
+
 export function switchLevel(store: ShellStore, level: string): void {
   releaseKeysExcept(level);
   let switched = false;
@@ -25,7 +28,24 @@ export function installShortcuts(store: ShellStore): () => void {
     const shortcut = shortcutOf(e);
     const index = s.shortcuts.indexOf(shortcut);
     let handled = true;
-    if (index >= 0) {
+    // A trusted dialog stays in front of its level: no switch, no capture, no paste behind it (the
+    // keys are still the shell's, so they reach no level either).
+    const modal = document.querySelector('[aria-modal="true"]') !== null;
+    const shellKey =
+      index >= 0 ||
+      shortcut === LEAVE_DISPLAY ||
+      shortcut === 'Ctrl+Shift+KeyC' ||
+      shortcut === 'Ctrl+Shift+KeyV';
+    if (modal && shellKey) {
+      // Swallowed below, and nothing else.
+    } else if (shortcut === LEAVE_DISPLAY && s.active) {
+      // Keyboard-only use: a display takes Tab and Escape, so this is the way back to the shell
+      // (noVNC lets go of the keys it holds when its canvas loses the focus).
+      const panel = document.querySelector<HTMLElement>(
+        `#workspace-${s.active} .workspace-side button`,
+      );
+      (panel ?? document.getElementById(`workspace-${s.active}`))?.focus({ preventScroll: true });
+    } else if (index >= 0) {
       const level = s.levelAt(index);
       if (level) switchLevel(store, level);
     } else if (shortcut === 'Ctrl+Shift+KeyC' && s.active) {

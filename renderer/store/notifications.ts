@@ -1,5 +1,6 @@
 // Notifications slice: what the shell tells the person (transfers delivered or refused, errors).
-// Nothing is truncated here; the view wraps long text.
+// Nothing is truncated here; the view wraps long text. Good news goes by itself after a while;
+// errors and refusals stay until dismissed. The newest few are kept, so the stack stays on screen.
 import type { SliceContext } from './store.js';
 
 export interface Notification {
@@ -18,12 +19,18 @@ export interface NotificationsSlice {
 
 let nextId = 1;
 
+/** How many notifications are shown at once: older ones go (they are in the transfers and the audit log). */
+export const MAX_NOTIFICATIONS = 6;
+/** How long an info or success notice stays. */
+export const NOTICE_MS = 20_000;
+
 export function createNotificationsSlice({ set, get }: SliceContext): NotificationsSlice {
   return {
     notifications: [],
     notify(n) {
       const id = nextId++;
-      set({ notifications: [...get().notifications, { ...n, id }] });
+      set({ notifications: [...get().notifications, { ...n, id }].slice(-MAX_NOTIFICATIONS) });
+      if (n.kind !== 'error') setTimeout(() => get().dismiss(id), NOTICE_MS);
       return id;
     },
     dismiss(id) {

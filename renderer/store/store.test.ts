@@ -1,11 +1,12 @@
 // The store's slices as specifications, against a scripted API (a fake stands in for the daemon
 // here only: the end-to-end tests drive the real one). Each test gets a fresh store.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CloisonError } from '../../core/contract/errors.js';
 import type { Event, LevelInfo, Transfer } from '../../core/contract/methods.js';
 import type { ShellApi, ShellMethod } from '../../core/contract/shell.js';
 import { shortcutOf } from './settings.js';
 import { createShellStore } from './store.js';
+import { MAX_NOTIFICATIONS, NOTICE_MS } from './notifications.js';
 
 const level = (id: string, rank: number): LevelInfo => ({
   id,
@@ -288,5 +289,32 @@ describe('settings slice', () => {
     expect(store.getState().shortcuts.indexOf(shortcutOf(e))).toBe(1);
     store.getState().setShortcut(1, 'Ctrl+Shift+F2');
     expect(store.getState().shortcuts.indexOf(shortcutOf(e))).toBe(-1);
+  });
+});
+
+describe('notifications slice', () => {
+  it('lets good news go after a while and keeps errors until dismissed', () => {
+    vi.useFakeTimers();
+    try {
+      const store = createShellStore(scripted({}).api);
+      store.getState().notify({ kind: 'success', text: 'delivered' });
+      const refusal = store.getState().notify({ kind: 'error', text: 'refused' });
+      vi.advanceTimersByTime(NOTICE_MS + 1);
+      expect(store.getState().notifications.map((n) => n.text)).toEqual(['refused']);
+      store.getState().dismiss(refusal);
+      expect(store.getState().notifications).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps the newest few, so the stack stays on screen', () => {
+    const store = createShellStore(scripted({}).api);
+    for (let i = 0; i < MAX_NOTIFICATIONS + 3; i++)
+      store.getState().notify({ kind: 'error', text: `refusal ${i}` });
+    const shown = store.getState().notifications.map((n) => n.text);
+    expect(shown).toHaveLength(MAX_NOTIFICATIONS);
+    expect(shown.at(-1)).toBe(`refusal ${MAX_NOTIFICATIONS + 2}`);
+    expect(shown[0]).toBe('refusal 3');
   });
 });
