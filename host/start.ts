@@ -4,7 +4,7 @@
 // system's Chromium through the browser host. Either way it uses a daemon already serving the
 // state folder's user socket, or starts the embedded one as its child (and says which).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DaemonClient } from '../core/client/client.js';
 import { defaultStateDir, statePaths } from '../core/state/paths.js';
+import { browserArgs, openerPage } from './browser.js';
 import { startHost } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,15 +21,6 @@ const root = join(here, '..', '..');
 const cloisondJs = join(root, 'dist/core/daemon/cloisond.js');
 const rendererDir = join(root, 'dist/renderer');
 const electronMain = join(root, 'dist/electron/main.cjs');
-
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 function say(line: string): void {
   process.stderr.write(`cloison-shell: ${line}\n`);
@@ -94,7 +86,7 @@ async function main(): Promise<void> {
   say(
     values.browser
       ? 'browser host requested: serving the shell to the system Chromium.'
-      : 'no Electron runtime is installed here (its binary cannot be downloaded): serving the same shell to the system Chromium through the browser host.',
+      : 'no Electron runtime found (node_modules/electron has no binary): serving the same shell to the system Chromium through the browser host.',
   );
 
   let daemon: ChildProcess | undefined;
@@ -122,12 +114,22 @@ async function main(): Promise<void> {
   const browserPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
   if (!values['no-open'] && browserPath) {
     profile = mkdtempSync(join(tmpdir(), 'cloison-shell-profile-'));
-    chromium = spawn(
-      browserPath,
-      [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, `--app=${host.openingUrl}`],
-      { stdio: 'ignore' },
-    );
-    chromium.on('exit', () => say('Chromium closed; the host keeps serving until Ctrl+C.'));
+    const opener = join(profile, 'open.html');
+    writeFileSync(opener, openerPage(host.openingUrl), { mode: 0o600 });
+    chromium = spawn(browserPath, browserArgs(profile, opener, process.getuid?.()), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let errors = '';
+    chromium.stderr?.on('data', (d: Buffer) => (errors = (errors + d.toString()).slice(-2000)));
+    chromium.on('exit', (code) => {
+      if (code !== 0 && code !== null) {
+        const last = errors.trim().split('\n').slice(-3).join(' | ');
+        say(`Chromium ended with status ${code}${last ? `: ${last}` : ''}`);
+      }
+      say(
+        `Chromium closed; the host keeps serving until Ctrl+C. A new one-time link: ${host.newOpeningUrl()}`,
+      );
+    });
   } else if (!values['no-open']) {
     say('no Chromium found at /usr/bin/chromium: open the link above in a browser.');
   }
