@@ -189,6 +189,11 @@ describe('configuration', () => {
         /^sanitiser office-to-pdf does not accept application\/pdf \(it accepts application\/vnd\.oasis\.opendocument\.text, .*application\/x-cfb\)$/,
       ],
       [
+        { types: '[text/plain]', sanitise: 'office-to-pdf' },
+        'rules[0].types[0]',
+        /^sanitiser office-to-pdf does not accept text\/plain/,
+      ],
+      [
         { types: '[application/*]', sanitise: 'pdf-rasterise' },
         'rules[0].types[0]',
         /^"application\/\*" also covers types pdf-rasterise does not accept/,
@@ -208,6 +213,14 @@ describe('configuration', () => {
       {
         types:
           '[application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/vnd.oasis.opendocument.text]',
+        sanitise: 'office-to-pdf',
+      },
+    ],
+    // Spreadsheets and presentations, OpenDocument, OOXML and legacy (OLE) alike.
+    [
+      {
+        types:
+          '[application/vnd.oasis.opendocument.spreadsheet, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/vnd.oasis.opendocument.presentation, application/vnd.openxmlformats-officedocument.presentationml.presentation, application/x-cfb]',
         sanitise: 'office-to-pdf',
       },
     ],
