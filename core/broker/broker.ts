@@ -72,11 +72,12 @@ export class Broker {
     );
     if (transfer.decision.action === 'deny')
       return this.deny(transfer, session, { kind: 'clipboard', items: [] });
+    this.started(transfer, session);
     // Sanitised now, whatever the action: a failure is told at once, and the digests of what
     // would cross are in the record the user or the administrator decides on.
     let items: ClipboardItem[];
     try {
-      const context = await this.sanitiseContext(transfer);
+      const context = await this.sanitiseContext(transfer, [session.id]);
       items = await sanitiseClipboard(inspected, config.broker, context);
     } catch (err) {
       return this.fail(transfer, session, err);
@@ -116,6 +117,7 @@ export class Broker {
     );
     const payload: Payload = { kind: 'file', files, move: params.move ?? false };
     if (transfer.decision.action === 'deny') return this.deny(transfer, session, payload);
+    this.started(transfer, session);
     return this.route(transfer, session, payload);
   }
 
@@ -138,7 +140,7 @@ export class Broker {
   async confirm(id: string, session: Session): Promise<Transfer> {
     const held = this.ownedBy(id, session);
     this.expectStatus(held, 'waiting-for-user');
-    return this.deliver(held, actorOf(session), 'confirmed by the user');
+    return this.deliver(held, session, 'confirmed by the user');
   }
 
   async cancel(id: string, session: Session): Promise<Transfer> {
@@ -164,7 +166,7 @@ export class Broker {
 
   async approve(id: string, reason: string, session: Session): Promise<Transfer> {
     const held = this.forApproval(id, session);
-    return withoutContent(await this.deliver(held, actorOf(session), `approved: ${reason}`));
+    return withoutContent(await this.deliver(held, session, `approved: ${reason}`));
   }
 
   async reject(id: string, reason: string, session: Session): Promise<Transfer> {
@@ -245,8 +247,7 @@ export class Broker {
   /** allow → deliver now; ask → wait for the user; approve → queue for an administrator. */
   private async route(transfer: Transfer, session: Session, payload: Payload): Promise<Transfer> {
     const held: Held<Payload> = { transfer, payload, requesterSession: session.id };
-    if (transfer.decision.action === 'allow')
-      return this.deliver(held, actorOf(session), 'allowed by rule');
+    if (transfer.decision.action === 'allow') return this.deliver(held, session, 'allowed by rule');
     const settings = this.deps.config().config.broker;
     const seconds =
       transfer.decision.action === 'ask'
@@ -292,7 +293,8 @@ export class Broker {
    * once the audit entry is durable. Files: delivered complete into Incoming/<source>/, then
    * audited; if the audit log refuses the entry, the delivery is undone (fail closed).
    */
-  private async deliver(held: Held<Payload>, actor: string, outcome: string): Promise<Transfer> {
+  private async deliver(held: Held<Payload>, session: Session, outcome: string): Promise<Transfer> {
+    const actor = actorOf(session);
     const transfer: Transfer = { ...held.transfer, status: 'delivered', outcome };
     const payload = held.payload;
     if (payload.kind === 'clipboard') {
@@ -300,7 +302,9 @@ export class Broker {
       transfer.clipboard = payload.items;
       await this.intoTargetClipboard(transfer, payload.items);
     } else {
-      const delivered = await this.deliverFiles(transfer, payload, actor);
+      // Progress to whoever asked for it and whoever runs it now (a confirmation, an approval).
+      const watchers = [held.requesterSession, session.id];
+      const delivered = await this.deliverFiles(transfer, payload, actor, watchers);
       if (!delivered) return transfer;
     }
     this.store.finish(held, transfer);
@@ -331,6 +335,7 @@ export class Broker {
     transfer: Transfer,
     payload: Extract<Payload, { kind: 'file' }>,
     actor: string,
+    watchers: readonly string[],
   ): Promise<boolean> {
     const { config } = this.deps.config();
     const sourceHome = levelHome(this.deps.paths, this.where(transfer.from));
@@ -369,7 +374,7 @@ export class Broker {
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
           if (!file?.sanitiser) return bytes;
-          const context = await this.sanitiseContext(transfer, entry.relPath);
+          const context = await this.sanitiseContext(transfer, watchers, entry.relPath);
           const out = await sanitiseBytes(
             file.sanitiser,
             bytes,
@@ -443,19 +448,38 @@ export class Broker {
    * How the transfer's sanitisers run their compartments, and where their progress goes: page by
    * page to every subscribed session, as `transfer.sanitising` (the shell's progress bar, the CLI).
    */
-  private async sanitiseContext(transfer: Transfer, name?: string) {
+  private async sanitiseContext(transfer: Transfer, sessions: readonly string[], name?: string) {
     return sanitiseContext(this.deps.config(), this.deps.paths.root, (progress) => {
-      this.deps.emit({
-        type: 'transfer.sanitising',
+      for (const session of new Set(sessions)) {
+        this.deps.emit(
+          {
+            type: 'transfer.sanitising',
+            id: transfer.id,
+            from: transfer.from,
+            to: transfer.to,
+            ...(name !== undefined ? { name } : {}),
+            sanitiser: progress.sanitiser,
+            done: progress.done,
+            total: progress.total,
+          },
+          { session },
+        );
+      }
+    });
+  }
+
+  /** Tells the requesting session its transfer's id before anything long runs (see the event). */
+  private started(transfer: Transfer, session: Session): void {
+    this.deps.emit(
+      {
+        type: 'transfer.started',
         id: transfer.id,
+        kind: transfer.kind,
         from: transfer.from,
         to: transfer.to,
-        ...(name !== undefined ? { name } : {}),
-        sanitiser: progress.sanitiser,
-        done: progress.done,
-        total: progress.total,
-      });
-    });
+      },
+      { session: session.id },
+    );
   }
 
   /** Where a level's folders are, by the configuration in force (a held transfer names ids). */

@@ -87,6 +87,45 @@ describe('a file transfer under a pdf-rasterise rule', () => {
     });
   });
 
+  describe('two transfers between the same levels at once', () => {
+    // Each CLI shows its own transfer's pages, picked by transfer id (the levels are the same),
+    // and a session that asked for nothing sees no one's sanitising progress.
+    let first: Awaited<ReturnType<TestDaemon['cli']>>;
+    let second: Awaited<ReturnType<TestDaemon['cli']>>;
+    const onlooker: { type: string }[] = [];
+    beforeAll(async () => {
+      writeFileSync(join(low, 'first.pdf'), hostilePdf(3));
+      writeFileSync(join(low, 'second.pdf'), hostilePdf(4));
+      const other = await daemon.client('user', 'carol');
+      other.onEvent((event) => onlooker.push(event as { type: string }));
+      await other.call('events.subscribe', {});
+      const send = (name: string) =>
+        daemon.cli(['files', 'send', '--from', 'low', '--to', 'high', name]);
+      [first, second] = await Promise.all([send('first.pdf'), send('second.pdf')]);
+      other.close();
+    });
+
+    it.each([
+      ['first', 'first.pdf', 3],
+      ['second', 'second.pdf', 4],
+    ] as const)('the %s CLI shows its own pages only', (which, name, pages) => {
+      const sent = which === 'first' ? first : second;
+      expect(sent.code).toBe(0);
+      const lines = sent.stderr.split('\n').filter((l) => l.includes('pdf-rasterise'));
+      expect(lines).toEqual(
+        Array.from(
+          { length: pages },
+          (_, i) => `${name}: pdf-rasterise, page ${i + 1} of ${pages}`,
+        ),
+      );
+    });
+
+    it("sends no one else the transfers' sanitising progress", () => {
+      expect(onlooker.map((e) => e.type)).not.toContain('transfer.sanitising');
+      expect(onlooker.map((e) => e.type)).not.toContain('transfer.started');
+    });
+  });
+
   describe.each([
     [
       'an encrypted PDF',
