@@ -21,6 +21,7 @@ import type { Session } from '../daemon/dispatch.js';
 import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, type InspectedFile } from './files.js';
+import { keepOriginals, QUARANTINE_FOLDER } from './quarantine.js';
 import { sanitiseBytes, sanitiseContext } from './sanitise.js';
 import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
 import { TransferStore, type Held } from './store.js';
@@ -341,6 +342,7 @@ export class Broker {
     const sourceHome = levelHome(this.deps.paths, this.where(transfer.from));
     const targetHome = levelHome(this.deps.paths, this.where(transfer.to));
     const byPath = new Map(payload.files.map((f) => [f.entry.relPath, f]));
+    await this.quarantine(transfer, payload, sourceHome, actor);
     const total = payload.files.reduce((n, f) => n + f.report.size, 0);
     let lastEmit = 0;
     // The audit entry is written once every file is staged and synced, before any is visible.
@@ -419,6 +421,39 @@ export class Broker {
         sourceHome,
       );
     return true;
+  }
+
+  /**
+   * Keeps the originals its rules quarantine in the source level's Quarantine/ folder, before
+   * anything crosses; where each went is in the transfer's items (and so in its audit entries).
+   * A copy that cannot be made fails the transfer, audited: the rule asked for the original to be
+   * kept, so nothing crosses without it.
+   */
+  private async quarantine(
+    transfer: Transfer,
+    payload: Extract<Payload, { kind: 'file' }>,
+    sourceHome: string,
+    actor: string,
+  ): Promise<void> {
+    const kept = payload.files.filter((f) => f.quarantine);
+    if (kept.length === 0) return;
+    const places = await keepOriginals(
+      kept.map((f) => ({ entry: f.entry, sha256: f.report.sha256 })),
+      { sourceHome, stagingDir: levelStaging(this.deps.paths, this.where(transfer.from)) },
+    ).catch(async (err: unknown) => {
+      const error =
+        err instanceof CloisonError
+          ? err
+          : new CloisonError('INTERNAL', `The original could not be kept: ${String(err)}.`);
+      transfer.status = 'failed';
+      transfer.outcome = `The original could not be kept in ${QUARANTINE_FOLDER}/: ${error.message}`;
+      await this.audit(transfer, 'transfer.failed', actor, { error: error.code });
+      throw new CloisonError(error.code, transfer.outcome, error.details);
+    });
+    transfer.items = transfer.items.map((item) => {
+      const at = item.name !== undefined ? places.get(item.name) : undefined;
+      return at ? { ...item, quarantinedAs: at } : item;
+    });
   }
 
   private async end(

@@ -3,7 +3,7 @@
 // audit entry holds both digests and the sanitiser with its version; a refusal delivers nothing.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { levelStaging } from '../state/paths.js';
@@ -30,6 +30,7 @@ interface AuditItem {
   name: string;
   sha256: string;
   sanitised?: { sanitiser: string; sha256: string; size: number; type: string };
+  quarantinedAs?: string;
 }
 
 describe('a file transfer under a pdf-rasterise rule', () => {
@@ -182,6 +183,104 @@ describe('a file transfer under a pdf-rasterise rule', () => {
     it('is audited as failed, with the code', async () => {
       const entry = await lastEntry();
       expect(entry).toMatchObject({ event: 'transfer.failed', error: code });
+    });
+  });
+});
+
+describe('a file transfer under a rule with quarantine', () => {
+  const quarantined = config.replace(
+    'sanitise: pdf-rasterise',
+    'sanitise: pdf-rasterise\n    quarantine: true',
+  );
+  let daemon: TestDaemon;
+  let low: string;
+  let high: string;
+  beforeAll(async () => {
+    daemon = await startDaemon({ config: quarantined });
+    low = daemon.home('low');
+    high = daemon.home('high');
+  });
+  afterAll(async () => {
+    await daemon.cleanup();
+  });
+  const send = (...args: string[]) =>
+    daemon.cli(['--json', 'files', 'send', '--from', 'low', '--to', 'high', ...args]);
+  const lastEntry = async () => {
+    const tail = await daemon.cli(['--json', 'audit', 'tail', '-n', '1']);
+    return JSON.parse(tail.text.trim()) as { event: string; items: AuditItem[]; error?: string };
+  };
+
+  describe('a PDF sent', () => {
+    const original = hostilePdf(2);
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      writeFileSync(join(low, 'kept.pdf'), original);
+      sent = await send('kept.pdf');
+    });
+
+    it('crosses rebuilt, and its original stays in the source level, byte for byte', () => {
+      expect(sent.code).toBe(0);
+      const delivered = readFileSync(join(high, 'Incoming/low/kept.pdf'));
+      expect(sha256(delivered)).not.toBe(sha256(original));
+      expect(sha256(readFileSync(join(low, 'Quarantine/kept.pdf')))).toBe(sha256(original));
+      expect(existsSync(join(high, 'Quarantine'))).toBe(false);
+    });
+
+    it('is audited with where the original was kept', async () => {
+      const entry = await lastEntry();
+      expect(entry.event).toBe('transfer.delivered');
+      expect(entry.items[0]).toMatchObject({
+        sha256: sha256(original),
+        quarantinedAs: 'Quarantine/kept.pdf',
+      });
+    });
+
+    it('never replaces an original kept before: the next one takes a copy number', async () => {
+      const next = hostilePdf(1);
+      writeFileSync(join(low, 'kept.pdf'), next);
+      expect((await send('kept.pdf')).code).toBe(0);
+      expect(sha256(readFileSync(join(low, 'Quarantine/kept.pdf')))).toBe(sha256(original));
+      expect(sha256(readFileSync(join(low, 'Quarantine/kept (1).pdf')))).toBe(sha256(next));
+      expect((await lastEntry()).items[0]?.quarantinedAs).toBe('Quarantine/kept (1).pdf');
+    });
+  });
+
+  it('keeps the original of a moved file, and removes the source', async () => {
+    const original = hostilePdf(1);
+    writeFileSync(join(low, 'moved.pdf'), original);
+    expect((await send('--move', 'moved.pdf')).code).toBe(0);
+    expect(existsSync(join(low, 'moved.pdf'))).toBe(false);
+    expect(sha256(readFileSync(join(low, 'Quarantine/moved.pdf')))).toBe(sha256(original));
+  });
+
+  describe('when the source level made Quarantine/ a link to elsewhere', () => {
+    // An app of the source level points Quarantine at the target level's home: following it would
+    // put the unsanitised original across levels.
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      rmSync(join(low, 'Quarantine'), { recursive: true, force: true });
+      symlinkSync(high, join(low, 'Quarantine'));
+      writeFileSync(join(low, 'linked.pdf'), hostilePdf(1));
+      sent = await send('linked.pdf');
+    });
+    afterAll(() => rmSync(join(low, 'Quarantine')));
+
+    it('refuses the transfer with the reason, following nothing', () => {
+      expect(sent.code).toBe(1);
+      const error = (JSON.parse(sent.text) as { error: { message: string } }).error;
+      expect(error.message).toMatch(/^The original could not be kept in Quarantine\/: /);
+      expect(readdirSync(high).filter((n) => n.startsWith('linked'))).toEqual([]);
+    });
+
+    it('delivers nothing into the target level', () => {
+      const incoming = join(high, 'Incoming/low');
+      expect(readdirSync(incoming).filter((n) => n.startsWith('linked'))).toEqual([]);
+    });
+
+    it('is audited as failed', async () => {
+      const entry = await lastEntry();
+      expect(entry.event).toBe('transfer.failed');
+      expect(entry.items[0]?.name).toBe('linked.pdf');
     });
   });
 });

@@ -104,7 +104,7 @@ describe('configuration', () => {
           path: 'rules[0].actoin',
           value: 'actoin',
           message:
-            'unknown key "actoin"; did you mean "action"? (expected one of: id, description, kind, from, to, types, maxBytes, action, sanitise)',
+            'unknown key "actoin"; did you mean "action"? (expected one of: id, description, kind, from, to, types, maxBytes, action, sanitise, quarantine)',
         },
       ]);
     });
@@ -199,6 +199,16 @@ describe('configuration', () => {
         /^"application\/\*" also covers types pdf-rasterise does not accept/,
       ],
       [{ to: 'low' }, 'rules[0].to', /same level as "from"/],
+      [
+        { kind: 'clipboard', types: '[text/plain]', sanitise: 'plain-text', quarantine: 'true' },
+        'rules[0].quarantine',
+        /^quarantine keeps files only/,
+      ],
+      [
+        { kind: 'file', types: '[application/pdf]', quarantine: 'true' },
+        'rules[0].quarantine',
+        /^quarantine needs a sanitiser/,
+      ],
     ])('refuses %o', (fields, path, message) => {
       const text = `${levels}rules:\n${rule('r', fields)}`;
       expect(problems(text)).toEqual([
@@ -209,6 +219,7 @@ describe('configuration', () => {
 
   it.each([
     [{ types: '[application/pdf]', sanitise: 'pdf-rasterise' }],
+    [{ types: '[application/pdf]', sanitise: 'pdf-rasterise', quarantine: 'true' }],
     [
       {
         types:

@@ -76,6 +76,8 @@ export const ItemReport = z.object({
   deliveredAs: z.string().optional(),
   /** File: set when the delivered name differs from the source name, and why. */
   renamed: z.string().optional(),
+  /** File under a rule with quarantine: where its original was kept, relative to the source home. */
+  quarantinedAs: z.string().optional(),
 });
 export type ItemReport = z.infer<typeof ItemReport>;
 
