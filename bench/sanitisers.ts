@@ -14,8 +14,11 @@
 // throw-away compartment), pdfinfo's checks, the JPEG encoding and the PDF build of the 20 pages.
 // Rounds interleave the variants, in an order rotated each round (a burst of load from another
 // user of the machine lands on all of them alike); medians, and the load average before and after.
+// Wall-clock time on a machine shared with others swings by tens of per cent from run to run, so
+// each variant's CPU time is measured too, where a cgroup can be made: the CPU of this process and
+// of every process it starts, compartments included, and nobody else's.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -78,6 +81,38 @@ async function imageDocument(dir: string): Promise<string> {
   return out;
 }
 
+/**
+ * CPU seconds used by this process and all it starts, through a cgroup v1 `cpuacct` group of its
+ * own (root, cgroup v1): bubblewrap's processes are never reaped by this one, so rusage of children
+ * cannot see them. Undefined where no such group can be made; `close` puts the process back.
+ */
+async function cpuMeter(): Promise<
+  { read(): Promise<number>; close(): Promise<void> } | undefined
+> {
+  try {
+    const line = (await readFile('/proc/self/cgroup', 'utf8'))
+      .split('\n')
+      .find((l) => /^\d+:([^:]*,)?cpuacct(,[^:]*)?:/.test(l));
+    if (!line) return undefined;
+    const root = `/sys/fs/cgroup/cpuacct${line.slice(line.lastIndexOf(':') + 1)}`.replace(
+      /\/$/,
+      '',
+    );
+    const own = `${root}/cloison-bench-${process.pid}`;
+    await mkdir(own);
+    await writeFile(`${own}/cgroup.procs`, String(process.pid));
+    return {
+      read: async () => Number(await readFile(`${own}/cpuacct.usage`, 'utf8')) / 1e9,
+      close: async () => {
+        await writeFile(`${root}/cgroup.procs`, String(process.pid));
+        await rmdir(own);
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 const limits = { ...DEFAULT_DOCUMENT_LIMITS };
 const newReader = () =>
   new FrameReader('pdf-rasterise', { maxPixels: limits.maxPagePixels, maxFrames: PAGES }, 'page');
@@ -120,6 +155,7 @@ export async function benchSanitisers(): Promise<Record<string, Record<string, n
       onStdout,
     });
   const results: Record<string, Record<string, number | string>> = {};
+  const meter = await cpuMeter();
   try {
     const documents = {
       text20Pages: await textDocument(dir),
@@ -182,11 +218,14 @@ export async function benchSanitisers(): Promise<Record<string, Record<string, n
         },
       };
       const times: Record<string, number[]> = {};
+      const cpu: Record<string, number[]> = {};
       const names = Object.keys(variants);
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < names.length; i++) {
           const variant = names[(i + round) % names.length]!;
+          const before = await meter?.read();
           (times[variant] ??= []).push(await seconds(variants[variant]!));
+          if (meter) (cpu[variant] ??= []).push((await meter.read()) - before!);
         }
       }
       // Encoding and building on the pages barePipe kept, interleaved the same way.
@@ -244,6 +283,7 @@ export async function benchSanitisers(): Promise<Record<string, Record<string, n
         checksSeconds: +m.checks!.toFixed(4),
         jpegEncodeSecondsPerPage: perPage(enc),
         pdfBuildSecondsPerPage: perPage(pdf),
+        ...cpuFigures(cpu),
         // How much of the encoding the rendering hid: 100 % when the sanitiser took no longer than
         // the compartment run, 0 % when it took the whole encoding and build on top.
         encodingHiddenPercent: +(
@@ -252,7 +292,27 @@ export async function benchSanitisers(): Promise<Record<string, Record<string, n
       };
     }
   } finally {
+    await meter?.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** The CPU figures, beside the wall-clock ones: the same comparisons, in CPU seconds. */
+function cpuFigures(cpu: Record<string, number[]>): Record<string, number | string> {
+  if (!cpu.bare) return { cpu: 'not measured (no cgroup v1 cpuacct group could be made)' };
+  const m = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, median(v)]));
+  const perPage = (s: number) => +(s / PAGES).toFixed(4);
+  const percent = (a: number, b: number) => +(((a - b) / b) * 100).toFixed(1);
+  return {
+    bareCpuSecondsPerPage: perPage(m.bare!),
+    barePipeCpuSecondsPerPage: perPage(m.barePipe!),
+    compartmentCpuSecondsPerPage: perPage(m.compartment!),
+    sanitiserCpuSecondsPerPage: perPage(m.sanitiser!),
+    compartmentCpuOverBarePercent: percent(m.compartment!, m.bare!),
+    compartmentCpuOverBarePipePercent: percent(m.compartment!, m.barePipe!),
+    sanitiserCpuOverBarePercent: percent(m.sanitiser!, m.bare!),
+    setupAndTeardownCpuSeconds: +m.setup!.toFixed(4),
+    checksCpuSeconds: +m.checks!.toFixed(4),
+  };
 }
