@@ -187,6 +187,39 @@ describe('a file transfer under a pdf-rasterise rule', () => {
   });
 });
 
+describe('a file transfer under an ask rule with pdf-rasterise', () => {
+  // Sanitised when confirmed: the progress goes to the session that confirms, by the transfer's id.
+  let daemon: TestDaemon;
+  beforeAll(async () => {
+    daemon = await startDaemon({ config: config.replace('action: allow', 'action: ask') });
+  });
+  afterAll(async () => {
+    await daemon.cleanup();
+  });
+
+  it('shows its pages to the CLI that confirms it', async () => {
+    writeFileSync(join(daemon.home('low'), 'asked.pdf'), hostilePdf(2));
+    const asked = await daemon.cli([
+      '--json',
+      'files',
+      'send',
+      '--from',
+      'low',
+      '--to',
+      'high',
+      'asked.pdf',
+    ]);
+    const { id, status } = JSON.parse(asked.text) as { id: string; status: string };
+    expect(status).toBe('waiting-for-user');
+    const confirmed = await daemon.cli(['transfers', 'confirm', id]);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stderr).toContain(
+      'asked.pdf: pdf-rasterise, page 1 of 2\nasked.pdf: pdf-rasterise, page 2 of 2\n',
+    );
+    expect(existsSync(join(daemon.home('high'), 'Incoming/low/asked.pdf'))).toBe(true);
+  });
+});
+
 describe('a file transfer under a rule with quarantine', () => {
   const quarantined = config.replace(
     'sanitise: pdf-rasterise',
