@@ -10,7 +10,9 @@ max=$2
 doc=${3:-/in/document.pdf}
 tmp=${TMPDIR:-/tmp}
 
-if ! pdfinfo "$doc" >"$tmp/info" 2>"$tmp/err"; then
+# One reading of the document for every check: pdfinfo stops listing page sizes at the last page,
+# and a document over MAX_PAGES is refused on its count, whatever sizes it listed.
+if ! pdfinfo -f 1 -l "$max" "$doc" >"$tmp/info" 2>"$tmp/err"; then
   # Encrypted with a user password: poppler cannot even open it.
   if grep -q 'Incorrect password' "$tmp/err"; then echo 'encrypted yes'; else echo 'unreadable'; fi
   head -c 4096 "$tmp/err" >&2
@@ -23,18 +25,10 @@ echo "encrypted ${encrypted:-unknown}"
 # Refusals are the broker's to word; here they only stop the work early.
 [ "$encrypted" = no ] || exit 0
 [ -n "$pages" ] && [ "$pages" -ge 1 ] && [ "$pages" -le "$max" ] || exit 0
-pdfinfo -f 1 -l "$pages" "$doc" 2>/dev/null |
-  sed -n 's/^Page *\([0-9][0-9]*\) size: *\([0-9.][0-9.]*\) x \([0-9.][0-9.]*\) pts.*/size \1 \2 \3/p'
+sed -n 's/^Page *\([0-9][0-9]*\) size: *\([0-9.][0-9.]*\) x \([0-9.][0-9.]*\) pts.*/size \1 \2 \3/p' "$tmp/info"
 echo 'render'
 
-# Every page file pdftoppm writes is a link to its own stdout, a pipe to cat (a pipe of this
-# compartment's account, which the renderer may reopen): the pages reach the broker in order and
-# are never written anywhere. A page the renderer skips is simply missing, and the broker counts.
-page() { printf '%s/page-%0*d.ppm' "$tmp" "${#pages}" "$1"; }
-i=1
-while [ "$i" -le "$pages" ]; do ln -s /proc/self/fd/1 "$(page "$i")" || exit 70; i=$((i + 1)); done
-{
-  pdftoppm -r "$dpi" -f 1 -l "$pages" "$doc" "$tmp/page"
-  echo "$?" >"$tmp/status"
-} | cat
-exit "$(cat "$tmp/status")"
+# Without a file name pdftoppm writes every page to its stdout, in order: the pages go straight
+# into the broker's pipe, never through a file or another process. A page the renderer skips is
+# simply missing, and the broker counts.
+exec pdftoppm -r "$dpi" -f 1 -l "$pages" "$doc"

@@ -1,33 +1,42 @@
 // Document sanitiser figures for `npm run bench`: seconds per page of pdf-rasterise on a 20-page
 // text document (the PDF.js corpus' tracemonkey paper, pages repeated to 20 by qpdf) and a 20-page
 // image-heavy one (a full-page photograph-like JPEG per page, written by the broker's own PDF
-// writer), each beside, in the same run:
-//   bare:        pdftoppm alone on the same file at the same resolution, outside any compartment,
-//                writing its PPM pages to a folder (the renderer's own cost: the baseline);
-//   compartment: the same rendering inside the throw-away compartment, pages streamed out and
-//                checked by the broker, nothing encoded (what the compartment costs);
+// writer), each beside baselines run on the same file, in the same process, interleaved:
+//   bare:        pdftoppm alone at the same resolution, outside any compartment, writing its PPM
+//                pages to files that nobody reads (the renderer's own cost: the issue's baseline);
+//   barePipe:    pdftoppm alone, outside any compartment, its pages streamed into this process and
+//                read and checked by the same frame reader as the broker's: the baseline that does
+//                the same work as the compartment run but for the compartment itself;
+//   compartment: the rendering inside the throw-away compartment (set-up, pdfinfo's checks,
+//                pdftoppm), pages streamed out and checked by the broker, nothing encoded;
 //   sanitiser:   the whole of pdf-rasterise (compartment, checks, JPEG encoding, the new PDF).
-// 5 runs each, interleaved; the median, and the best run (the least disturbed on a shared machine).
-// The target: compartment overhead under 10 % of bare; under 0.5 s per page.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// And where the time goes, measured alone: the compartment's set-up and teardown (/bin/true in a
+// throw-away compartment), pdfinfo's checks, the JPEG encoding and the PDF build of the 20 pages.
+// Rounds interleave the variants, in an order rotated each round (a burst of load from another
+// user of the machine lands on all of them alike); medians, and the load average before and after.
+// Wall-clock time on a machine shared with others swings by tens of per cent from run to run, so
+// each variant's CPU time is measured too, where a cgroup can be made: the CPU of this process and
+// of every process it starts, compartments included, and nobody else's.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { assetFile } from '../core/assets/assets.js';
 import { compartmentAccount } from '../core/compartment/account.js';
-import { runThrowaway } from '../core/compartment/throwaway.js';
+import { runThrowaway, type ThrowawayJob } from '../core/compartment/throwaway.js';
 import { PdfWriter } from '../core/sanitise/pdf-writer.js';
-import { FrameReader } from '../core/sanitise/pixels.js';
-import { pdfRasterise } from '../core/sanitise/pdf-rasterise.js';
+import { FrameReader, type Frame } from '../core/sanitise/pixels.js';
+import { JPEG_OPTIONS, pdfRasterise } from '../core/sanitise/pdf-rasterise.js';
 import { DEFAULT_DOCUMENT_LIMITS } from '../core/sanitise/sanitiser.js';
 
 const PAGES = 20;
-const RUNS = 5;
+const ROUNDS = 7;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
@@ -35,6 +44,11 @@ async function seconds(fn: () => Promise<unknown> | unknown): Promise<number> {
   await fn();
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 async function textDocument(dir: string): Promise<string> {
   const out = join(dir, 'text-20.pdf');
@@ -67,12 +81,81 @@ async function imageDocument(dir: string): Promise<string> {
   return out;
 }
 
+/**
+ * CPU seconds used by this process and all it starts, through a cgroup v1 `cpuacct` group of its
+ * own (root, cgroup v1): bubblewrap's processes are never reaped by this one, so rusage of children
+ * cannot see them. Undefined where no such group can be made; `close` puts the process back.
+ */
+async function cpuMeter(): Promise<
+  { read(): Promise<number>; close(): Promise<void> } | undefined
+> {
+  try {
+    const line = (await readFile('/proc/self/cgroup', 'utf8'))
+      .split('\n')
+      .find((l) => /^\d+:([^:]*,)?cpuacct(,[^:]*)?:/.test(l));
+    if (!line) return undefined;
+    const root = `/sys/fs/cgroup/cpuacct${line.slice(line.lastIndexOf(':') + 1)}`.replace(
+      /\/$/,
+      '',
+    );
+    const own = `${root}/cloison-bench-${process.pid}`;
+    await mkdir(own);
+    await writeFile(`${own}/cgroup.procs`, String(process.pid));
+    return {
+      read: async () => Number(await readFile(`${own}/cpuacct.usage`, 'utf8')) / 1e9,
+      close: async () => {
+        await writeFile(`${root}/cgroup.procs`, String(process.pid));
+        await rmdir(own);
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+const limits = { ...DEFAULT_DOCUMENT_LIMITS };
+const newReader = () =>
+  new FrameReader('pdf-rasterise', { maxPixels: limits.maxPagePixels, maxFrames: PAGES }, 'page');
+
+/** pdftoppm outside any compartment, its pages read and checked here, as the broker reads them. */
+async function barePipe(file: string): Promise<Frame[]> {
+  const reader = newReader();
+  const frames: Frame[] = [];
+  const child = spawn('pdftoppm', ['-r', String(limits.dpi), file], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  for await (const chunk of child.stdout) frames.push(...reader.push(chunk as Buffer));
+  reader.end();
+  if ((await exited) !== 0 || frames.length !== PAGES)
+    throw new Error(`bare pdftoppm failed: ${frames.length} pages`);
+  return frames;
+}
+
 export async function benchSanitisers(): Promise<Record<string, Record<string, number | string>>> {
   const dir = await mkdtemp(join(tmpdir(), 'cloison-bench-sanitise-'));
   const account = await compartmentAccount('nobody');
-  const limits = { ...DEFAULT_DOCUMENT_LIMITS };
   const script = await readFile(assetFile('pdf-render.sh'));
+  const throwaway = (
+    argv: string[],
+    inputs: ThrowawayJob['inputs'],
+    onStdout: ThrowawayJob['onStdout'],
+  ) =>
+    runThrowaway({
+      argv,
+      inputs,
+      limits: {
+        memoryBytes: limits.memoryBytes,
+        cpuSeconds: limits.timeoutSeconds,
+        wallSeconds: limits.timeoutSeconds,
+        tmpBytes: 16 * 1024 * 1024,
+      },
+      ...(account ? { account } : {}),
+      masked: [],
+      onStdout,
+    });
   const results: Record<string, Record<string, number | string>> = {};
+  const meter = await cpuMeter();
   try {
     const documents = {
       text20Pages: await textDocument(dir),
@@ -80,84 +163,156 @@ export async function benchSanitisers(): Promise<Record<string, Record<string, n
     };
     for (const [name, file] of Object.entries(documents)) {
       const bytes = new Uint8Array(await readFile(file));
-      const bare: number[] = [];
-      const compartment: number[] = [];
-      const sanitiser: number[] = [];
+      const loadBefore = load();
       let outputBytes = 0;
-      for (let run = 0; run < RUNS; run++) {
-        const out = join(dir, `bare-${run}`);
-        bare.push(
-          await seconds(() => execFileSync('pdftoppm', ['-r', String(limits.dpi), file, out])),
-        );
-        execFileSync('sh', ['-c', `rm -f ${out}*`]);
-        compartment.push(
+      let frames: Frame[] = [];
+      const variants: Record<string, () => Promise<unknown>> = {
+        bare: async () => {
+          const out = join(dir, 'bare');
+          execFileSync('pdftoppm', ['-r', String(limits.dpi), file, out]);
+          // Outside the timing would be fairer still, but the files must go before the next run.
+          execFileSync('sh', ['-c', `rm -f ${out}*`]);
+        },
+        barePipe: async () => {
+          frames = await barePipe(file);
+        },
+        compartment: async () => {
+          const reader = newReader();
+          let preamble = true;
+          const result = await throwaway(
+            ['/bin/sh', '/in/pdf-render.sh', String(limits.dpi), String(limits.maxPages)],
+            [
+              { dest: '/in/pdf-render.sh', data: script },
+              { dest: '/in/document.pdf', data: bytes },
+            ],
+            (chunk) => {
+              if (preamble) {
+                const at = chunk.indexOf('render\n');
+                if (at === -1) return;
+                preamble = false;
+                chunk = chunk.subarray(at + 7);
+              }
+              reader.push(chunk);
+            },
+          );
+          reader.end();
+          if (result.code !== 0 || reader.count !== PAGES)
+            throw new Error(`compartment run failed: ${result.code}, ${reader.count} pages`);
+        },
+        sanitiser: async () => {
+          const output = await pdfRasterise.run(
+            bytes,
+            'application/pdf',
+            { maxBytes: 256 * 1024 * 1024, maxPixels: 1, documents: limits },
+            { masked: [], ...(account ? { account } : {}) },
+          );
+          outputBytes = output.length;
+        },
+        // Where the time goes, each part alone.
+        setup: async () => {
+          const result = await throwaway(['/bin/true'], [], () => undefined);
+          if (result.code !== 0) throw new Error(`an empty compartment failed: ${result.code}`);
+        },
+        checks: async () => {
+          execFileSync('pdfinfo', ['-f', '1', '-l', String(limits.maxPages), file]);
+        },
+      };
+      const times: Record<string, number[]> = {};
+      const cpu: Record<string, number[]> = {};
+      const names = Object.keys(variants);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < names.length; i++) {
+          const variant = names[(i + round) % names.length]!;
+          const before = await meter?.read();
+          (times[variant] ??= []).push(await seconds(variants[variant]!));
+          if (meter) (cpu[variant] ??= []).push((await meter.read()) - before!);
+        }
+      }
+      // Encoding and building on the pages barePipe kept, interleaved the same way.
+      const encode = [];
+      const build = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const jpegs: Buffer[] = [];
+        encode.push(
           await seconds(async () => {
-            const reader = new FrameReader(
-              'pdf-rasterise',
-              { maxPixels: limits.maxPagePixels, maxFrames: Infinity },
-              'page',
-            );
-            let preamble = true;
-            const result = await runThrowaway({
-              argv: ['/bin/sh', '/in/pdf-render.sh', String(limits.dpi), String(limits.maxPages)],
-              inputs: [
-                { dest: '/in/pdf-render.sh', data: script },
-                { dest: '/in/document.pdf', data: bytes },
-              ],
-              limits: {
-                memoryBytes: limits.memoryBytes,
-                cpuSeconds: limits.timeoutSeconds,
-                wallSeconds: limits.timeoutSeconds,
-                tmpBytes: 16 * 1024 * 1024,
-              },
-              ...(account ? { account } : {}),
-              masked: [],
-              onStdout: (chunk) => {
-                if (preamble) {
-                  const at = chunk.indexOf('render\n');
-                  if (at === -1) return;
-                  preamble = false;
-                  chunk = chunk.subarray(at + 7);
-                }
-                reader.push(chunk);
-              },
-            });
-            if (result.code !== 0 || reader.count !== PAGES)
-              throw new Error(`compartment run failed: ${result.code}, ${reader.count} pages`);
+            for (const f of frames) {
+              const raw = { width: f.width, height: f.height, channels: f.channels };
+              jpegs.push(await sharp(f.pixels, { raw }).jpeg(JPEG_OPTIONS).toBuffer());
+            }
           }),
         );
-        sanitiser.push(
-          await seconds(async () => {
-            const output = await pdfRasterise.run(
-              bytes,
-              'application/pdf',
-              { maxBytes: 256 * 1024 * 1024, maxPixels: 1, documents: limits },
-              { masked: [], ...(account ? { account } : {}) },
-            );
-            outputBytes = output.length;
+        build.push(
+          await seconds(() => {
+            const writer = new PdfWriter();
+            for (const [i, f] of frames.entries()) {
+              const size = {
+                widthPt: (f.width * 72) / limits.dpi,
+                heightPt: (f.height * 72) / limits.dpi,
+              };
+              writer.addPage({
+                jpeg: jpegs[i]!,
+                width: f.width,
+                height: f.height,
+                channels: 3,
+                ...size,
+              });
+            }
+            writer.finish();
           }),
         );
       }
-      const figures: Record<string, number | string> = {
+      const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+      const [enc, pdf] = [median(encode), median(build)];
+      const perPage = (s: number) => +(s / PAGES).toFixed(4);
+      const percent = (a: number, b: number) => +(((a - b) / b) * 100).toFixed(1);
+      results[`pdfRasterise_${name}`] = {
         dpi: limits.dpi,
+        rounds: ROUNDS,
         inputMiB: +(bytes.length / 1048576).toFixed(2),
         outputMiB: +(outputBytes / 1048576).toFixed(2),
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: load(),
+        bareRendererSecondsPerPage: perPage(m.bare!),
+        barePipeSecondsPerPage: perPage(m.barePipe!),
+        compartmentSecondsPerPage: perPage(m.compartment!),
+        sanitiserSecondsPerPage: perPage(m.sanitiser!),
+        compartmentOverBarePercent: percent(m.compartment!, m.bare!),
+        compartmentOverBarePipePercent: percent(m.compartment!, m.barePipe!),
+        sanitiserOverBarePercent: percent(m.sanitiser!, m.bare!),
+        setupAndTeardownSeconds: +m.setup!.toFixed(4),
+        checksSeconds: +m.checks!.toFixed(4),
+        jpegEncodeSecondsPerPage: perPage(enc),
+        pdfBuildSecondsPerPage: perPage(pdf),
+        ...cpuFigures(cpu),
+        // How much of the encoding the rendering hid: 100 % when the sanitiser took no longer than
+        // the compartment run, 0 % when it took the whole encoding and build on top.
+        encodingHiddenPercent: +(
+          Math.max(0, Math.min(1, 1 - (m.sanitiser! - m.compartment!) / (enc + pdf))) * 100
+        ).toFixed(0),
       };
-      for (const [how, pick] of [
-        ['median', median],
-        ['best', (v: number[]) => Math.min(...v)],
-      ] as const) {
-        const [b, c, s] = [pick(bare), pick(compartment), pick(sanitiser)];
-        figures[`${how}BareRendererSecondsPerPage`] = +(b / PAGES).toFixed(3);
-        figures[`${how}CompartmentSecondsPerPage`] = +(c / PAGES).toFixed(3);
-        figures[`${how}SanitiserSecondsPerPage`] = +(s / PAGES).toFixed(3);
-        figures[`${how}CompartmentOverheadPercent`] = +(((c - b) / b) * 100).toFixed(1);
-        figures[`${how}SanitiserOverBarePercent`] = +(((s - b) / b) * 100).toFixed(1);
-      }
-      results[`pdfRasterise_${name}`] = figures;
     }
   } finally {
+    await meter?.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** The CPU figures, beside the wall-clock ones: the same comparisons, in CPU seconds. */
+function cpuFigures(cpu: Record<string, number[]>): Record<string, number | string> {
+  if (!cpu.bare) return { cpu: 'not measured (no cgroup v1 cpuacct group could be made)' };
+  const m = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, median(v)]));
+  const perPage = (s: number) => +(s / PAGES).toFixed(4);
+  const percent = (a: number, b: number) => +(((a - b) / b) * 100).toFixed(1);
+  return {
+    bareCpuSecondsPerPage: perPage(m.bare!),
+    barePipeCpuSecondsPerPage: perPage(m.barePipe!),
+    compartmentCpuSecondsPerPage: perPage(m.compartment!),
+    sanitiserCpuSecondsPerPage: perPage(m.sanitiser!),
+    compartmentCpuOverBarePercent: percent(m.compartment!, m.bare!),
+    compartmentCpuOverBarePipePercent: percent(m.compartment!, m.barePipe!),
+    sanitiserCpuOverBarePercent: percent(m.sanitiser!, m.bare!),
+    setupAndTeardownCpuSeconds: +m.setup!.toFixed(4),
+    checksCpuSeconds: +m.checks!.toFixed(4),
+  };
 }

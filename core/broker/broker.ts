@@ -29,6 +29,7 @@ import type { Session } from '../daemon/dispatch.js';
 import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, previewFile, type InspectedFile } from './files.js';
+import { keepOriginals, QUARANTINE_FOLDER } from './quarantine.js';
 import { sanitiseBytes, sanitiseContext } from './sanitise.js';
 import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
 import { TransferStore, type Held } from './store.js';
@@ -86,11 +87,12 @@ export class Broker {
     );
     if (transfer.decision.action === 'deny')
       return this.deny(transfer, session, { kind: 'clipboard', items: [] });
+    this.started(transfer, session);
     // Sanitised now, whatever the action: a failure is told at once, and the digests of what
     // would cross are in the record the user or the administrator decides on.
     let items: ClipboardItem[];
     try {
-      const context = await this.sanitiseContext(transfer);
+      const context = await this.sanitiseContext(transfer, [session.id]);
       items = await sanitiseClipboard(inspected, config.broker, context);
     } catch (err) {
       return this.fail(transfer, session, err);
@@ -130,6 +132,7 @@ export class Broker {
     );
     const payload: Payload = { kind: 'file', files, move: params.move ?? false };
     if (transfer.decision.action === 'deny') return this.deny(transfer, session, payload);
+    this.started(transfer, session);
     return this.route(transfer, session, payload);
   }
 
@@ -162,7 +165,7 @@ export class Broker {
   async confirm(id: string, session: Session): Promise<Transfer> {
     const held = this.ownedBy(id, session);
     this.expectStatus(held, 'waiting-for-user');
-    return this.deliver(held, actorOf(session), 'confirmed by the user');
+    return this.deliver(held, session, 'confirmed by the user');
   }
 
   async cancel(id: string, session: Session): Promise<Transfer> {
@@ -188,7 +191,7 @@ export class Broker {
 
   async approve(id: string, reason: string, session: Session): Promise<Transfer> {
     const held = this.forApproval(id, session);
-    return withoutContent(await this.deliver(held, actorOf(session), `approved: ${reason}`));
+    return withoutContent(await this.deliver(held, session, `approved: ${reason}`));
   }
 
   async reject(id: string, reason: string, session: Session): Promise<Transfer> {
@@ -284,8 +287,7 @@ export class Broker {
       requesterSession: session.id,
       ...(session.peer ? { requesterUid: session.peer.uid } : {}),
     };
-    if (transfer.decision.action === 'allow')
-      return this.deliver(held, actorOf(session), 'allowed by rule');
+    if (transfer.decision.action === 'allow') return this.deliver(held, session, 'allowed by rule');
     const settings = this.deps.config().config.broker;
     const seconds =
       transfer.decision.action === 'ask'
@@ -336,7 +338,8 @@ export class Broker {
    * once the audit entry is durable. Files: delivered complete into Incoming/<source>/, then
    * audited; if the audit log refuses the entry, the delivery is undone (fail closed).
    */
-  private async deliver(held: Held<Payload>, actor: string, outcome: string): Promise<Transfer> {
+  private async deliver(held: Held<Payload>, session: Session, outcome: string): Promise<Transfer> {
+    const actor = actorOf(session);
     const transfer: Transfer = { ...held.transfer, status: 'delivered', outcome };
     const payload = held.payload;
     if (payload.kind === 'clipboard') {
@@ -344,7 +347,9 @@ export class Broker {
       transfer.clipboard = payload.items;
       await this.intoTargetClipboard(transfer, payload.items);
     } else {
-      const delivered = await this.deliverFiles(transfer, payload, actor);
+      // Progress to whoever asked for it and whoever runs it now (a confirmation, an approval).
+      const watchers = [held.requesterSession, session.id];
+      const delivered = await this.deliverFiles(transfer, payload, actor, watchers);
       if (!delivered) return transfer;
     }
     this.store.finish(held, transfer);
@@ -375,11 +380,13 @@ export class Broker {
     transfer: Transfer,
     payload: Extract<Payload, { kind: 'file' }>,
     actor: string,
+    watchers: readonly string[],
   ): Promise<boolean> {
     const { config } = this.deps.config();
     const sourceHome = levelHome(this.deps.paths, this.where(transfer.from));
     const targetHome = levelHome(this.deps.paths, this.where(transfer.to));
     const byPath = new Map(payload.files.map((f) => [f.entry.relPath, f]));
+    await this.quarantine(transfer, payload, sourceHome, actor);
     const total = payload.files.reduce((n, f) => n + f.report.size, 0);
     let lastEmit = 0;
     // The audit entry is written once every file is staged and synced, before any is visible.
@@ -413,7 +420,7 @@ export class Broker {
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
           if (!file?.sanitiser) return bytes;
-          const context = await this.sanitiseContext(transfer, entry.relPath);
+          const context = await this.sanitiseContext(transfer, watchers, entry.relPath);
           const out = await sanitiseBytes(
             file.sanitiser,
             bytes,
@@ -460,6 +467,39 @@ export class Broker {
     return true;
   }
 
+  /**
+   * Keeps the originals its rules quarantine in the source level's Quarantine/ folder, before
+   * anything crosses; where each went is in the transfer's items (and so in its audit entries).
+   * A copy that cannot be made fails the transfer, audited: the rule asked for the original to be
+   * kept, so nothing crosses without it.
+   */
+  private async quarantine(
+    transfer: Transfer,
+    payload: Extract<Payload, { kind: 'file' }>,
+    sourceHome: string,
+    actor: string,
+  ): Promise<void> {
+    const kept = payload.files.filter((f) => f.quarantine);
+    if (kept.length === 0) return;
+    const places = await keepOriginals(
+      kept.map((f) => ({ entry: f.entry, sha256: f.report.sha256 })),
+      { sourceHome, stagingDir: levelStaging(this.deps.paths, this.where(transfer.from)) },
+    ).catch(async (err: unknown) => {
+      const error =
+        err instanceof CloisonError
+          ? err
+          : new CloisonError('INTERNAL', `The original could not be kept: ${String(err)}.`);
+      transfer.status = 'failed';
+      transfer.outcome = `The original could not be kept in ${QUARANTINE_FOLDER}/: ${error.message}`;
+      await this.audit(transfer, 'transfer.failed', actor, { error: error.code });
+      throw new CloisonError(error.code, transfer.outcome, error.details);
+    });
+    transfer.items = transfer.items.map((item) => {
+      const at = item.name !== undefined ? places.get(item.name) : undefined;
+      return at ? { ...item, quarantinedAs: at } : item;
+    });
+  }
+
   private async end(
     held: Held<Payload>,
     status: 'cancelled' | 'rejected' | 'expired',
@@ -487,19 +527,38 @@ export class Broker {
    * How the transfer's sanitisers run their compartments, and where their progress goes: page by
    * page to every subscribed session, as `transfer.sanitising` (the shell's progress bar, the CLI).
    */
-  private async sanitiseContext(transfer: Transfer, name?: string) {
+  private async sanitiseContext(transfer: Transfer, sessions: readonly string[], name?: string) {
     return sanitiseContext(this.deps.config(), this.deps.paths.root, (progress) => {
-      this.deps.emit({
-        type: 'transfer.sanitising',
+      for (const session of new Set(sessions)) {
+        this.deps.emit(
+          {
+            type: 'transfer.sanitising',
+            id: transfer.id,
+            from: transfer.from,
+            to: transfer.to,
+            ...(name !== undefined ? { name } : {}),
+            sanitiser: progress.sanitiser,
+            done: progress.done,
+            total: progress.total,
+          },
+          { session },
+        );
+      }
+    });
+  }
+
+  /** Tells the requesting session its transfer's id before anything long runs (see the event). */
+  private started(transfer: Transfer, session: Session): void {
+    this.deps.emit(
+      {
+        type: 'transfer.started',
         id: transfer.id,
+        kind: transfer.kind,
         from: transfer.from,
         to: transfer.to,
-        ...(name !== undefined ? { name } : {}),
-        sanitiser: progress.sanitiser,
-        done: progress.done,
-        total: progress.total,
-      });
-    });
+      },
+      { session: session.id },
+    );
   }
 
   /**

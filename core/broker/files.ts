@@ -17,6 +17,8 @@ export interface InspectedFile {
   entry: SourceEntry;
   report: ItemReport;
   sanitiser?: string;
+  /** Its rule keeps the original in the source level's Quarantine/ folder. */
+  quarantine?: boolean;
 }
 
 const CHUNK = 1024 * 1024;
@@ -78,7 +80,12 @@ export async function inspectFile(
       decision,
       ...(typeMismatch ? { typeMismatch } : {}),
     };
-    return { entry, report, ...(rule?.sanitise ? { sanitiser: rule.sanitise } : {}) };
+    return {
+      entry,
+      report,
+      ...(rule?.sanitise ? { sanitiser: rule.sanitise } : {}),
+      ...(rule?.sanitise && rule.quarantine ? { quarantine: true } : {}),
+    };
   } finally {
     await handle.close();
   }

@@ -3,7 +3,7 @@
 // audit entry holds both digests and the sanitiser with its version; a refusal delivers nothing.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { levelStaging } from '../state/paths.js';
@@ -30,6 +30,7 @@ interface AuditItem {
   name: string;
   sha256: string;
   sanitised?: { sanitiser: string; sha256: string; size: number; type: string };
+  quarantinedAs?: string;
 }
 
 describe('a file transfer under a pdf-rasterise rule', () => {
@@ -84,6 +85,45 @@ describe('a file transfer under a pdf-rasterise rule', () => {
         size: delivered.length,
         sha256: sha256(delivered),
       });
+    });
+  });
+
+  describe('two transfers between the same levels at once', () => {
+    // Each CLI shows its own transfer's pages, picked by transfer id (the levels are the same),
+    // and a session that asked for nothing sees no one's sanitising progress.
+    let first: Awaited<ReturnType<TestDaemon['cli']>>;
+    let second: Awaited<ReturnType<TestDaemon['cli']>>;
+    const onlooker: { type: string }[] = [];
+    beforeAll(async () => {
+      writeFileSync(join(low, 'first.pdf'), hostilePdf(3));
+      writeFileSync(join(low, 'second.pdf'), hostilePdf(4));
+      const other = await daemon.client('user', 'carol');
+      other.onEvent((event) => onlooker.push(event as { type: string }));
+      await other.call('events.subscribe', {});
+      const send = (name: string) =>
+        daemon.cli(['files', 'send', '--from', 'low', '--to', 'high', name]);
+      [first, second] = await Promise.all([send('first.pdf'), send('second.pdf')]);
+      other.close();
+    });
+
+    it.each([
+      ['first', 'first.pdf', 3],
+      ['second', 'second.pdf', 4],
+    ] as const)('the %s CLI shows its own pages only', (which, name, pages) => {
+      const sent = which === 'first' ? first : second;
+      expect(sent.code).toBe(0);
+      const lines = sent.stderr.split('\n').filter((l) => l.includes('pdf-rasterise'));
+      expect(lines).toEqual(
+        Array.from(
+          { length: pages },
+          (_, i) => `${name}: pdf-rasterise, page ${i + 1} of ${pages}`,
+        ),
+      );
+    });
+
+    it("sends no one else the transfers' sanitising progress", () => {
+      expect(onlooker.map((e) => e.type)).not.toContain('transfer.sanitising');
+      expect(onlooker.map((e) => e.type)).not.toContain('transfer.started');
     });
   });
 
@@ -143,6 +183,137 @@ describe('a file transfer under a pdf-rasterise rule', () => {
     it('is audited as failed, with the code', async () => {
       const entry = await lastEntry();
       expect(entry).toMatchObject({ event: 'transfer.failed', error: code });
+    });
+  });
+});
+
+describe('a file transfer under an ask rule with pdf-rasterise', () => {
+  // Sanitised when confirmed: the progress goes to the session that confirms, by the transfer's id.
+  let daemon: TestDaemon;
+  beforeAll(async () => {
+    daemon = await startDaemon({ config: config.replace('action: allow', 'action: ask') });
+  });
+  afterAll(async () => {
+    await daemon.cleanup();
+  });
+
+  it('shows its pages to the CLI that confirms it', async () => {
+    writeFileSync(join(daemon.home('low'), 'asked.pdf'), hostilePdf(2));
+    const asked = await daemon.cli([
+      '--json',
+      'files',
+      'send',
+      '--from',
+      'low',
+      '--to',
+      'high',
+      'asked.pdf',
+    ]);
+    const { id, status } = JSON.parse(asked.text) as { id: string; status: string };
+    expect(status).toBe('waiting-for-user');
+    const confirmed = await daemon.cli(['transfers', 'confirm', id]);
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stderr).toContain(
+      'asked.pdf: pdf-rasterise, page 1 of 2\nasked.pdf: pdf-rasterise, page 2 of 2\n',
+    );
+    expect(existsSync(join(daemon.home('high'), 'Incoming/low/asked.pdf'))).toBe(true);
+  });
+});
+
+describe('a file transfer under a rule with quarantine', () => {
+  const quarantined = config.replace(
+    'sanitise: pdf-rasterise',
+    'sanitise: pdf-rasterise\n    quarantine: true',
+  );
+  let daemon: TestDaemon;
+  let low: string;
+  let high: string;
+  beforeAll(async () => {
+    daemon = await startDaemon({ config: quarantined });
+    low = daemon.home('low');
+    high = daemon.home('high');
+  });
+  afterAll(async () => {
+    await daemon.cleanup();
+  });
+  const send = (...args: string[]) =>
+    daemon.cli(['--json', 'files', 'send', '--from', 'low', '--to', 'high', ...args]);
+  const lastEntry = async () => {
+    const tail = await daemon.cli(['--json', 'audit', 'tail', '-n', '1']);
+    return JSON.parse(tail.text.trim()) as { event: string; items: AuditItem[]; error?: string };
+  };
+
+  describe('a PDF sent', () => {
+    const original = hostilePdf(2);
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      writeFileSync(join(low, 'kept.pdf'), original);
+      sent = await send('kept.pdf');
+    });
+
+    it('crosses rebuilt, and its original stays in the source level, byte for byte', () => {
+      expect(sent.code).toBe(0);
+      const delivered = readFileSync(join(high, 'Incoming/low/kept.pdf'));
+      expect(sha256(delivered)).not.toBe(sha256(original));
+      expect(sha256(readFileSync(join(low, 'Quarantine/kept.pdf')))).toBe(sha256(original));
+      expect(existsSync(join(high, 'Quarantine'))).toBe(false);
+    });
+
+    it('is audited with where the original was kept', async () => {
+      const entry = await lastEntry();
+      expect(entry.event).toBe('transfer.delivered');
+      expect(entry.items[0]).toMatchObject({
+        sha256: sha256(original),
+        quarantinedAs: 'Quarantine/kept.pdf',
+      });
+    });
+
+    it('never replaces an original kept before: the next one takes a copy number', async () => {
+      const next = hostilePdf(1);
+      writeFileSync(join(low, 'kept.pdf'), next);
+      expect((await send('kept.pdf')).code).toBe(0);
+      expect(sha256(readFileSync(join(low, 'Quarantine/kept.pdf')))).toBe(sha256(original));
+      expect(sha256(readFileSync(join(low, 'Quarantine/kept (1).pdf')))).toBe(sha256(next));
+      expect((await lastEntry()).items[0]?.quarantinedAs).toBe('Quarantine/kept (1).pdf');
+    });
+  });
+
+  it('keeps the original of a moved file, and removes the source', async () => {
+    const original = hostilePdf(1);
+    writeFileSync(join(low, 'moved.pdf'), original);
+    expect((await send('--move', 'moved.pdf')).code).toBe(0);
+    expect(existsSync(join(low, 'moved.pdf'))).toBe(false);
+    expect(sha256(readFileSync(join(low, 'Quarantine/moved.pdf')))).toBe(sha256(original));
+  });
+
+  describe('when the source level made Quarantine/ a link to elsewhere', () => {
+    // An app of the source level points Quarantine at the target level's home: following it would
+    // put the unsanitised original across levels.
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      rmSync(join(low, 'Quarantine'), { recursive: true, force: true });
+      symlinkSync(high, join(low, 'Quarantine'));
+      writeFileSync(join(low, 'linked.pdf'), hostilePdf(1));
+      sent = await send('linked.pdf');
+    });
+    afterAll(() => rmSync(join(low, 'Quarantine')));
+
+    it('refuses the transfer with the reason, following nothing', () => {
+      expect(sent.code).toBe(1);
+      const error = (JSON.parse(sent.text) as { error: { message: string } }).error;
+      expect(error.message).toMatch(/^The original could not be kept in Quarantine\/: /);
+      expect(readdirSync(high).filter((n) => n.startsWith('linked'))).toEqual([]);
+    });
+
+    it('delivers nothing into the target level', () => {
+      const incoming = join(high, 'Incoming/low');
+      expect(readdirSync(incoming).filter((n) => n.startsWith('linked'))).toEqual([]);
+    });
+
+    it('is audited as failed', async () => {
+      const entry = await lastEntry();
+      expect(entry.event).toBe('transfer.failed');
+      expect(entry.items[0]?.name).toBe('linked.pdf');
     });
   });
 });

@@ -86,6 +86,7 @@ export function auditRecord(
       sanitised: i.sanitised,
       deliveredAs: i.deliveredAs,
       renamed: i.renamed,
+      quarantinedAs: i.quarantinedAs,
     })),
     ...(transfer.justification ? { justification: transfer.justification } : {}),
     ...(transfer.outcome ? { outcome: transfer.outcome } : {}),

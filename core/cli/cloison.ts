@@ -204,24 +204,21 @@ async function withClient<T>(
   }
 }
 
-type Sanitising = Extract<Event, { type: 'transfer.sanitising' }>;
-
 /**
  * Tells the sanitisers' progress on stderr, one line per page ("report.pdf: pdf-rasterise, page 3
- * of 14"), for the events `mine` picks (the broker sends them to every subscribed session, and
- * names the transfer's levels and file). Quiet with --json: stdout stays one JSON document.
+ * of 14"), of one transfer only, by its id: `id` when the command names it (transfers confirm),
+ * else the id of the first `transfer.started` on this connection, which carries this command's one
+ * request (files send). Quiet with --json: stdout stays one JSON document.
  */
-async function showProgress(
-  g: Globals,
-  client: DaemonClient,
-  mine: (event: Sanitising) => boolean,
-): Promise<void> {
+async function showProgress(g: Globals, client: DaemonClient, id?: string): Promise<void> {
   if (g.json) return;
+  let mine = id;
   client.onEvent((raw) => {
     const parsed = Event.safeParse(raw);
-    if (!parsed.success || parsed.data.type !== 'transfer.sanitising') return;
+    if (!parsed.success) return;
     const e = parsed.data;
-    if (!mine(e) || e.done === 0) return;
+    if (e.type === 'transfer.started') mine ??= e.id;
+    if (e.type !== 'transfer.sanitising' || e.id !== mine || e.done === 0) return;
     const what = e.name !== undefined ? `${printable(e.name)}: ` : '';
     out.stderr(`${what}${printable(e.sanitiser)}, page ${e.done} of ${e.total}\n`);
   });
@@ -322,7 +319,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     const from = required(values.from, '--from');
     const to = required(values.to, '--to');
     const transfer = await withClient(g, 'user', async (c) => {
-      await showProgress(g, c, (e) => e.from === from && e.to === to);
+      await showProgress(g, c);
       return c.call('files.send', {
         from,
         to,
@@ -356,7 +353,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
           ? 'transfers.confirm'
           : 'transfers.cancel';
     const transfer = await withClient(g, 'user', async (c) => {
-      if (verb === 'confirm') await showProgress(g, c, (e) => e.id === id);
+      if (verb === 'confirm') await showProgress(g, c, id);
       return c.call(method, { id });
     });
     if (transfer.kind === 'clipboard' && verb !== 'cancel')

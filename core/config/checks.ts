@@ -223,6 +223,22 @@ export function checkConfig(main: ParsedSource, ruleFiles: readonly ParsedSource
           );
         }
       }
+      // Quarantine keeps an original that a sanitiser replaced: only files have one to keep.
+      if (raw.quarantine === true) {
+        if (raw.kind !== 'file') {
+          problem(
+            source,
+            at('quarantine'),
+            'quarantine keeps files only: a clipboard rule has no file to keep in the Quarantine/ folder',
+          );
+        } else if (typeof sanitiser !== 'string') {
+          problem(
+            source,
+            at('quarantine'),
+            'quarantine needs a sanitiser: without one the original itself crosses, and there is nothing to keep apart',
+          );
+        }
+      }
     });
   }
   return { problems, warnings };

@@ -104,7 +104,7 @@ describe('configuration', () => {
           path: 'rules[0].actoin',
           value: 'actoin',
           message:
-            'unknown key "actoin"; did you mean "action"? (expected one of: id, description, kind, from, to, types, maxBytes, action, sanitise)',
+            'unknown key "actoin"; did you mean "action"? (expected one of: id, description, kind, from, to, types, maxBytes, action, sanitise, quarantine)',
         },
       ]);
     });
@@ -189,11 +189,26 @@ describe('configuration', () => {
         /^sanitiser office-to-pdf does not accept application\/pdf \(it accepts application\/vnd\.oasis\.opendocument\.text, .*application\/x-cfb\)$/,
       ],
       [
+        { types: '[text/plain]', sanitise: 'office-to-pdf' },
+        'rules[0].types[0]',
+        /^sanitiser office-to-pdf does not accept text\/plain/,
+      ],
+      [
         { types: '[application/*]', sanitise: 'pdf-rasterise' },
         'rules[0].types[0]',
         /^"application\/\*" also covers types pdf-rasterise does not accept/,
       ],
       [{ to: 'low' }, 'rules[0].to', /same level as "from"/],
+      [
+        { kind: 'clipboard', types: '[text/plain]', sanitise: 'plain-text', quarantine: 'true' },
+        'rules[0].quarantine',
+        /^quarantine keeps files only/,
+      ],
+      [
+        { kind: 'file', types: '[application/pdf]', quarantine: 'true' },
+        'rules[0].quarantine',
+        /^quarantine needs a sanitiser/,
+      ],
     ])('refuses %o', (fields, path, message) => {
       const text = `${levels}rules:\n${rule('r', fields)}`;
       expect(problems(text)).toEqual([
@@ -204,10 +219,19 @@ describe('configuration', () => {
 
   it.each([
     [{ types: '[application/pdf]', sanitise: 'pdf-rasterise' }],
+    [{ types: '[application/pdf]', sanitise: 'pdf-rasterise', quarantine: 'true' }],
     [
       {
         types:
           '[application/vnd.openxmlformats-officedocument.wordprocessingml.document, application/vnd.oasis.opendocument.text]',
+        sanitise: 'office-to-pdf',
+      },
+    ],
+    // Spreadsheets and presentations, OpenDocument, OOXML and legacy (OLE) alike.
+    [
+      {
+        types:
+          '[application/vnd.oasis.opendocument.spreadsheet, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/vnd.oasis.opendocument.presentation, application/vnd.openxmlformats-officedocument.presentationml.presentation, application/x-cfb]',
         sanitise: 'office-to-pdf',
       },
     ],

@@ -100,6 +100,11 @@ export const Rule = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9-]*$/, 'a sanitiser name')
     .optional(),
+  /**
+   * File rules with a sanitiser: the original of each file it sanitises is also kept in the source
+   * level's `Quarantine/` folder, as it was inspected (for a person to look at, or to retry).
+   */
+  quarantine: z.boolean().optional(),
 });
 
 export const BrokerSettings = z.strictObject({

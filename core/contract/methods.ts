@@ -76,6 +76,8 @@ export const ItemReport = z.object({
   deliveredAs: z.string().optional(),
   /** File: set when the delivered name differs from the source name, and why. */
   renamed: z.string().optional(),
+  /** File under a rule with quarantine: where its original was kept, relative to the source home. */
+  quarantinedAs: z.string().optional(),
 });
 export type ItemReport = z.infer<typeof ItemReport>;
 
@@ -591,7 +593,23 @@ export const Event = z.discriminatedUnion('type', [
     bytesDone: z.int(),
     bytesTotal: z.int(),
   }),
-  /** A sanitiser's progress through a document, page by page (`done` of `total`). */
+  /**
+   * A transfer has its id, before any sanitiser runs: sent to the session that asked for it only,
+   * so that a client still waiting for its answer knows which `transfer.sanitising` events are its
+   * own (the CLI makes one request per connection: the first of these it gets is its transfer).
+   */
+  z.object({
+    type: z.literal('transfer.started'),
+    id: z.string(),
+    kind: TransferKind,
+    from: Id,
+    to: Id,
+  }),
+  /**
+   * A sanitiser's progress through a document, page by page (`done` of `total`): sent to the
+   * session that asked for the transfer and to the one whose confirmation or approval runs it,
+   * never to others (the names of one person's files are not another's to see).
+   */
   z.object({
     type: z.literal('transfer.sanitising'),
     id: z.string(),

@@ -216,7 +216,9 @@ export class Service {
     const id =
       event.type === 'transfer.updated'
         ? event.transfer.id
-        : event.type === 'transfer.progress' || event.type === 'transfer.sanitising'
+        : event.type === 'transfer.progress' ||
+            event.type === 'transfer.sanitising' ||
+            event.type === 'transfer.started'
           ? event.id
           : undefined;
     if (id === undefined) return undefined;

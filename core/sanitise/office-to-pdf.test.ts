@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CloisonError } from '../contract/errors.js';
 import { detectType } from '../inspect/detect.js';
-import { docx, odt } from '../testing/office.js';
+import { convertedByLibreOffice, docx, odp, ods, odt, xlsx } from '../testing/office.js';
 import { onPdf, renderPages } from '../testing/pdfs.js';
 import { officeToPdf } from './office-to-pdf.js';
 import { FrameReader } from './pixels.js';
@@ -11,22 +11,35 @@ import { DEFAULT_DOCUMENT_LIMITS, type SanitiseProgress } from './sanitiser.js';
 
 const limits = { maxBytes: 64 * 1024 * 1024, maxPixels: 1, documents: DEFAULT_DOCUMENT_LIMITS };
 
-/** The darkest value of a page rendered at 20 dpi: 255 is a blank page. */
+/** The darkest value of a page rendered at 72 dpi (a spreadsheet's 10-point text is grey at less): 255 is a blank page. */
 function darkest(pdf: Uint8Array, page: number): number {
   const reader = new FrameReader('office-to-pdf', { maxPixels: 1e8, maxFrames: 100 });
-  const frame = reader.push(renderPages(pdf, 20)[page]!)[0]!;
+  const frame = reader.push(renderPages(pdf, 72)[page]!)[0]!;
   return frame.pixels.reduce((min, v) => Math.min(min, v), 255);
 }
 
 describe.each([
   ['a .docx', docx, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 2],
   ['an .odt', odt, 'application/vnd.oasis.opendocument.text', 1],
+  // Spreadsheets: a page per sheet. Presentations: a page per slide.
+  ['an .ods', ods, 'application/vnd.oasis.opendocument.spreadsheet', 2],
+  ['an .xlsx', xlsx, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 2],
+  ['an .xls', () => convertedByLibreOffice(ods(), 'ods', 'xls'), 'application/x-cfb', 2],
+  ['an .odp', odp, 'application/vnd.oasis.opendocument.presentation', 3],
+  [
+    'a .pptx',
+    () => convertedByLibreOffice(odp(), 'odp', 'pptx'),
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    3,
+  ],
+  ['a .ppt', () => convertedByLibreOffice(odp(), 'odp', 'ppt'), 'application/x-cfb', 3],
 ])('office-to-pdf on %s', (_what, make, type, pages) => {
-  const input = new Uint8Array(make());
+  let input: Uint8Array;
   const progress: SanitiseProgress[] = [];
   let output: Uint8Array;
 
   beforeAll(async () => {
+    input = new Uint8Array(make());
     output = await officeToPdf.run(input, type, limits, {
       masked: [],
       onProgress: (p) => progress.push(p),
@@ -57,7 +70,7 @@ describe.each([
         .split('\n'),
     ).toHaveLength(2);
     const everything = onPdf(output, 'qpdf', (f) => ['--json', f]);
-    expect(everything).not.toMatch(/SECRET|LibreOffice|Writer/);
+    expect(everything).not.toMatch(/SECRET|LibreOffice|Writer|Calc|Impress/);
   });
 });
 

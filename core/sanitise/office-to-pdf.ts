@@ -26,6 +26,8 @@ const extension: Record<(typeof OFFICE_TYPES)[number], string> = {
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
   'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
   'application/rtf': 'rtf',
+  // Legacy .doc, .xls and .ppt alike: LibreOffice tells them apart by their streams, whatever the
+  // name says (the tests send an .xls and a .ppt under this name).
   'application/x-cfb': 'doc',
 };
 
