@@ -22,6 +22,8 @@ export const shellMethods = [
   'transfers.confirm',
   'transfers.cancel',
   'policy.explain',
+  'kiosk.status',
+  'kiosk.activity',
 ] as const satisfies readonly MethodName[];
 export type ShellMethod = (typeof shellMethods)[number];
 
