@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from './parse.js';
 import { ConfigError, type Problem } from './problems.js';
 
-// Lines 1-17.
+// Lines 1-16; the kiosk's own lines start at 17.
 const levels = `levels:
   - id: low
     label: Low
@@ -52,46 +52,46 @@ describe('configuration', () => {
         'an unknown offered level',
         '  levels: [low, hihg]\n',
         'kiosk.levels[1]',
-        18,
-        'unknown level "hihg" (did you mean "high"?)',
+        17,
+        'unknown level "hihg"; did you mean "high"?',
       ],
       [
         'a start level it does not offer',
         '  levels: [low]\n  startLevel: high\n',
         'kiosk.startLevel',
-        19,
+        18,
         'not among the levels the kiosk offers (low)',
       ],
       [
         'an autostart app of a level it does not offer',
         '  levels: [low]\n  autostart: [{ level: high, app: notes }]\n',
         'kiosk.autostart[0].level',
-        19,
+        18,
         'level "high" is not among the levels the kiosk offers',
       ],
       [
         'an autostart app that does not exist',
         '  autostart: [{ level: low, app: browsr }]\n',
         'kiosk.autostart[0].app',
-        18,
-        'level "low" has no app "browsr" (did you mean "browser"?)',
+        17,
+        'level "low" has no app "browsr"; did you mean "browser"?',
       ],
       [
         'an autostart web app',
         '  autostart: [{ level: low, app: site }]\n',
         'kiosk.autostart[0].app',
-        18,
+        17,
         '"site" is a web app',
       ],
       [
         'the same app twice',
         '  autostart:\n    - { level: low, app: browser }\n    - { level: low, app: browser }\n',
         'kiosk.autostart[1].app',
-        20,
+        19,
         'low/browser is already started',
       ],
-      ['an unknown field', '  exitKey: F12\n', 'kiosk', 17, 'exitKey'],
-      ['a negative idle timeout', '  idleSeconds: -5\n', 'kiosk.idleSeconds', 18, '>=0'],
+      ['an unknown field', '  exitKey: F12\n', 'kiosk.exitKey', 17, 'unknown key "exitKey"'],
+      ['a negative idle timeout', '  idleSeconds: -5\n', 'kiosk.idleSeconds', 17, 'at least 0'],
     ])('refuses %s, naming the place', (_name, kiosk, path, line, message) => {
       const found = problems(kiosk);
       expect(found).toContainEqual(
