@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import { useShell, useShellStore } from '../context.js';
 import type { LevelInfo } from '../../core/contract/methods.js';
 import { LevelDisplay } from './LevelDisplay.js';
+import { KioskErrorPage } from './kiosk/KioskErrorPage.js';
 
 export function Workspace(props: { level: LevelInfo; onSendFiles(level: string): void }) {
   const { level } = props;
@@ -14,6 +15,11 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   const vncUrlOf = useShell((s) => s.vncUrl);
   const webApps = useShell((s) => s.webApps);
   const main = useRef<HTMLDivElement>(null);
+  // Kiosk: only what the daemon lets the user launch, no stop buttons, an error page for an app
+  // given up after repeated crashes.
+  const kiosk = useShell((s) => s.kiosk?.enabled === true);
+  const launchable = useShell((s) => s.launchable);
+  const failure = useShell((s) => s.kiosk?.failures.find((f) => f.level === level.id));
   // Electron: the active workspace's app area is where the main process puts the level's web views.
   useEffect(() => {
     const element = main.current;
@@ -53,23 +59,25 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
       <div className="workspace-side">
         <h2>{t('launcher')}</h2>
         <ul className="launcher">
-          {level.apps.map((app) => (
-            <li key={app.id}>
-              <button
-                type="button"
-                disabled={app.type === 'web' && !webApps}
-                aria-describedby={
-                  app.type === 'web' && !webApps ? `web-note-${level.id}-${app.id}` : undefined
-                }
-                onClick={() => void store.getState().launchApp(level.id, app.id)}
-              >
-                {t('launch', { app: app.label })}
-              </button>
-              {app.type === 'web' && !webApps ? (
-                <small id={`web-note-${level.id}-${app.id}`}> {t('webInBrowser')}</small>
-              ) : null}
-            </li>
-          ))}
+          {level.apps
+            .filter((app) => launchable(level.id, app.id))
+            .map((app) => (
+              <li key={app.id}>
+                <button
+                  type="button"
+                  disabled={app.type === 'web' && !webApps}
+                  aria-describedby={
+                    app.type === 'web' && !webApps ? `web-note-${level.id}-${app.id}` : undefined
+                  }
+                  onClick={() => void store.getState().launchApp(level.id, app.id)}
+                >
+                  {t('launch', { app: app.label })}
+                </button>
+                {app.type === 'web' && !webApps ? (
+                  <small id={`web-note-${level.id}-${app.id}`}> {t('webInBrowser')}</small>
+                ) : null}
+              </li>
+            ))}
         </ul>
         <h2>{t('runningApps')}</h2>
         {running.length === 0 ? (
@@ -80,6 +88,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
               <li key={a.id}>
                 <span>{appLabel(a.app, a.argv)}</span>{' '}
                 <button
+                  hidden={kiosk}
                   type="button"
                   aria-label={t('stopApp', { app: appLabel(a.app, a.argv) })}
                   onClick={() => void store.getState().stopApp(level.id, a.id)}
@@ -95,7 +104,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
             {t('sendFiles')}
           </button>
         </p>
-        {state?.running ? (
+        {state?.running && !kiosk ? (
           <p>
             <button type="button" onClick={() => void store.getState().stopLevel(level.id)}>
               {t('stopLevel')}
@@ -122,7 +131,9 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
         ) : null}
       </div>
       <div className="workspace-main" ref={main}>
-        {state?.running && state.display ? (
+        {failure ? (
+          <KioskErrorPage failure={failure} appLabel={appLabel(failure.app, [failure.app])} />
+        ) : state?.running && state.display ? (
           <LevelDisplay
             level={level.id}
             label={level.label}
