@@ -120,4 +120,10 @@ export interface ShellBridge {
   openWebApp(level: string, app: string): void;
   /** Where the active app's view goes: the workspace's display area, in CSS pixels. */
   setAppArea(area: { x: number; y: number; width: number; height: number }): void;
+  /** Kiosk: an administrator's admin step (checked by the daemon) unlocks the exit. */
+  kioskUnlock(
+    account: string,
+    passphrase: string,
+    what: 'exit' | 'admin-console',
+  ): Promise<{ ok: boolean; message: string }>;
 }

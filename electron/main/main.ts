@@ -8,6 +8,7 @@ import { Event, type LevelInfo } from '../../core/contract/methods.js';
 import { LevelClipboards } from './clipboard-swap.js';
 import { cloisondPath, connectDaemon } from './daemon.js';
 import { installIpc } from './ipc.js';
+import { installKiosk, refuseDebugging } from './kiosk.js';
 import { isShellUrl } from './policy.js';
 import { registerShellScheme, serveShell } from './protocol.js';
 import { startVncBridge } from './vnc.js';
@@ -67,6 +68,18 @@ async function start(): Promise<void> {
   const client = await daemon.client();
   levels = (await client.call('levels.list', {})).levels;
   let shell: WebContents | undefined;
+  // Kiosk: asked for on the command line, or by the daemon's configuration (its word wins over
+  // the absence of the flag). Installed before the window, so that no webContents escapes it.
+  const kioskMode =
+    process.argv.includes('--kiosk') ||
+    (await client.call('kiosk.status', {}).then(
+      (s) => s.enabled,
+      () => false,
+    ));
+  if (kioskMode) refuseDebugging(process.argv, log);
+  const kiosk = kioskMode
+    ? installKiosk({ userSocket: join(state, 'run', 'user.sock'), shell: () => shell, log })
+    : undefined;
   /** Made with the window, below; the IPC handlers are installed first, before the page loads. */
   const webApps: { current?: WebApps } = {};
   const paths = statePaths(state);
@@ -90,9 +103,8 @@ async function start(): Promise<void> {
     }
     shell?.send('cloison:event', event.data);
   });
-  const win = createShellWindow(join(dist, 'preload.cjs'), {
-    kiosk: process.argv.includes('--kiosk'),
-  });
+  const win = createShellWindow(join(dist, 'preload.cjs'), { kiosk: kioskMode });
+  kiosk?.guardWindow(win);
   shell = win.webContents;
   webApps.current = new WebApps(
     win,
