@@ -51,11 +51,32 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   const dist = __dirname;
   serveShell(join(dist, '..', 'renderer'));
+  let levels: LevelInfo[] = [];
+  let shell: WebContents | undefined;
+  const refreshLevels = () =>
+    void daemon
+      .client()
+      .then((c) => c.call('levels.list', {}))
+      .then(
+        (r) => (levels = r.levels),
+        () => undefined,
+      );
   const daemon = await connectDaemon({
     userSocket: join(state, 'run', 'user.sock'),
     state,
     cloisondJs: cloisondPath(dist),
     log,
+    onEvent: (raw) => {
+      const event = Event.safeParse(raw);
+      if (!event.success) return;
+      if (event.data.type === 'config.reloaded') refreshLevels();
+      shell?.send('cloison:event', event.data);
+    },
+    // The renderer shows a banner while the daemon is away, and asks for its levels once back.
+    onLink: (connected, message) => {
+      if (connected) refreshLevels();
+      shell?.send('cloison:event', { type: 'shell.daemon', connected, message });
+    },
   });
   const vnc = await startVncBridge(daemon.client);
   const clipboards = new LevelClipboards({
@@ -64,10 +85,8 @@ async function start(): Promise<void> {
     writeBuffer: (f, d) => clipboard.writeBuffer(f, d),
     clear: () => clipboard.clear(),
   });
-  let levels: LevelInfo[] = [];
   const client = await daemon.client();
   levels = (await client.call('levels.list', {})).levels;
-  let shell: WebContents | undefined;
   // Kiosk: asked for on the command line, or by the daemon's configuration (its word wins over
   // the absence of the flag). Installed before the window, so that no webContents escapes it.
   const kioskMode =
@@ -94,14 +113,6 @@ async function start(): Promise<void> {
     },
     openWebApp: (level, appId) => webApps.current?.open(level, appId),
     setAppArea: (area) => webApps.current?.setArea(area),
-  });
-  client.onEvent((raw) => {
-    const event = Event.safeParse(raw);
-    if (!event.success) return;
-    if (event.data.type === 'config.reloaded') {
-      void client.call('levels.list', {}).then((r) => (levels = r.levels));
-    }
-    shell?.send('cloison:event', event.data);
   });
   const win = createShellWindow(join(dist, 'preload.cjs'), { kiosk: kioskMode });
   kiosk?.guardWindow(win);
