@@ -28,6 +28,11 @@ const state = resolve(
     : (process.env.CLOISON_STATE ?? join(homedir(), '.local', 'state', 'cloison')),
 );
 
+// A system install's sockets (`--run /run/cloison` or $CLOISON_RUN), else the state folder's.
+const runArg = args.indexOf('--run');
+const runDir = runArg >= 0 && args[runArg + 1] ? args[runArg + 1] : process.env.CLOISON_RUN;
+const userSocket = runDir ? join(resolve(runDir), 'user.sock') : join(state, 'run', 'user.sock');
+
 if (!app.requestSingleInstanceLock()) {
   log('another shell is running; this one quits');
   app.quit();
@@ -62,7 +67,7 @@ async function start(): Promise<void> {
         () => undefined,
       );
   const daemon = await connectDaemon({
-    userSocket: join(state, 'run', 'user.sock'),
+    userSocket,
     state,
     cloisondJs: cloisondPath(dist),
     log,
@@ -96,9 +101,7 @@ async function start(): Promise<void> {
       () => false,
     ));
   if (kioskMode) refuseDebugging(process.argv, log);
-  const kiosk = kioskMode
-    ? installKiosk({ userSocket: join(state, 'run', 'user.sock'), shell: () => shell, log })
-    : undefined;
+  const kiosk = kioskMode ? installKiosk({ userSocket, shell: () => shell, log }) : undefined;
   /** Made with the window, below; the IPC handlers are installed first, before the page loads. */
   const webApps: { current?: WebApps } = {};
   const paths = statePaths(state);
