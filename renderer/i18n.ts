@@ -65,6 +65,12 @@ const en = {
   tryAgain: 'Try again',
   daemonLost: 'The Cloison service is out of reach; reconnecting…',
   daemonBack: 'Reconnected to the Cloison service.',
+  administrator: 'Administrator',
+  unlockTitle: 'Unlock the kiosk’s exit',
+  account: 'Account',
+  passphrase: 'Passphrase',
+  unlock: 'Unlock',
+  unlockUnavailable: 'This shell has no exit to unlock.',
 };
 export type Key = keyof typeof en;
 
@@ -132,6 +138,12 @@ const fr: Record<Key, string> = {
   tryAgain: 'Réessayer',
   daemonLost: 'Le service Cloison est injoignable ; reconnexion…',
   daemonBack: 'Reconnecté au service Cloison.',
+  administrator: 'Administration',
+  unlockTitle: 'Déverrouiller la sortie de la borne',
+  account: 'Compte',
+  passphrase: 'Phrase de passe',
+  unlock: 'Déverrouiller',
+  unlockUnavailable: 'Cette interface n’a pas de sortie à déverrouiller.',
 };
 
 const dictionaries: Record<Locale, Record<Key, string>> = { en, fr };

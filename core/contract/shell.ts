@@ -99,6 +99,8 @@ export interface ShellApi {
   /** Electron only: web apps, in views of the level's partition. Absent: no web apps here. */
   openWebApp?(level: string, app: string): void;
   setAppArea?(area: { x: number; y: number; width: number; height: number }): void;
+  /** Electron kiosk only: an administrator's admin step unlocks the exit. Absent: no exit here. */
+  kioskUnlock?: ShellBridge['kioskUnlock'];
   /** Which glue runs the shell. */
   readonly mode: 'electron' | 'browser';
 }

@@ -10,6 +10,7 @@ import { SendFilesDialog } from './SendFilesDialog.js';
 import { Workspace } from './Workspace.js';
 import { DaemonBanner } from './kiosk/DaemonBanner.js';
 import { KioskActivity } from './kiosk/KioskActivity.js';
+import { KioskUnlock } from './kiosk/KioskUnlock.js';
 
 export function Shell() {
   const store = useShellStore();
@@ -28,6 +29,7 @@ export function Shell() {
       <LevelBar />
       <DaemonBanner />
       {kiosk ? <KioskActivity /> : null}
+      {kiosk ? <KioskUnlock /> : null}
       <p className="visually-hidden" aria-live="assertive" data-testid="level-announcement">
         {active ? t('nowIn', { level: active.label }) : ''}
       </p>

@@ -106,4 +106,24 @@ describe('kiosk slice', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(calls).toContain('levels.list');
   });
+
+  it('offers the administrator’s unlock only where the glue has an exit, and passes the answer on', async () => {
+    const browser = scripted(() => kiosk);
+    expect(createShellStore(browser.api).getState().unlockAvailable).toBe(false);
+    const asked: unknown[] = [];
+    const electron = scripted(() => kiosk);
+    electron.api.kioskUnlock = async (account, passphrase, what) => {
+      asked.push({ account, passphrase, what });
+      return { ok: false, message: 'Only an administrator may unlock the kiosk.' };
+    };
+    const store = createShellStore(electron.api);
+    expect(store.getState().unlockAvailable).toBe(true);
+    expect(await store.getState().unlockKiosk('audrey', 'correct horse battery')).toEqual({
+      ok: false,
+      message: 'Only an administrator may unlock the kiosk.',
+    });
+    expect(asked).toEqual([
+      { account: 'audrey', passphrase: 'correct horse battery', what: 'exit' },
+    ]);
+  });
 });

@@ -19,6 +19,10 @@ export interface KioskSlice {
   ): void;
   /** Whether the launcher offers this app (everything outside a kiosk). */
   launchable(level: string, app: string): boolean;
+  /** Electron kiosk: whether an administrator can unlock the exit here. */
+  unlockAvailable: boolean;
+  /** The admin step, checked by the daemon through the main process; the answer's words. */
+  unlockKiosk(account: string, passphrase: string): Promise<{ ok: boolean; message: string }>;
 }
 
 export function createKioskSlice({ api, set, get, report }: SliceContext): KioskSlice {
@@ -26,6 +30,11 @@ export function createKioskSlice({ api, set, get, report }: SliceContext): Kiosk
   return {
     kiosk: undefined,
     daemonConnected: true,
+    unlockAvailable: api.kioskUnlock !== undefined,
+    async unlockKiosk(account, passphrase) {
+      if (!api.kioskUnlock) return { ok: false, message: get().t('unlockUnavailable') };
+      return api.kioskUnlock(account, passphrase, 'exit');
+    },
     async refreshKiosk() {
       try {
         set({ kiosk: await api.call('kiosk.status', {}) });
