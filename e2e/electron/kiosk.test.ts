@@ -3,29 +3,10 @@
 // need Electron's runtime; where it is missing they are reported as skipped, with the reason.
 // The decisions themselves are tested everywhere (electron/main/kiosk-keys.test.ts).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, startDaemon, type TestDaemon } from '../../core/testing/daemon.js';
-
-function electronBinary(): string | undefined {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const binary = electronBinary();
-const main = join(root, 'dist/electron/main.cjs');
-const reason = !binary
-  ? 'no Electron runtime installed (node_modules/electron has no binary: ELECTRON_SKIP_BINARY_DOWNLOAD, or no network)'
-  : !existsSync(main)
-    ? 'the Electron glue is not built (npm run build)'
-    : undefined;
+import { startDaemon, type TestDaemon } from '../../core/testing/daemon.js';
+import { binary, main, reason } from './runtime.js';
 
 if (reason) {
   console.warn(`e2e/electron/kiosk: skipped: ${reason}`);

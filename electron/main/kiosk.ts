@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DaemonClient } from '../../core/client/client.js';
 import { CloisonError } from '../../core/contract/errors.js';
 import { debuggingSwitches, kioskSwallows } from './kiosk-keys.js';
-import { isShellUrl } from './policy.js';
+import { isShellSender } from './ipc.js';
 
 /**
  * Refuses to run a kiosk with a debugger switch on its command line (or in the environment's
@@ -61,22 +61,11 @@ const Unlock = z.strictObject({
  */
 export function installKiosk(options: KioskOptions): { guardWindow(win: BrowserWindow): void } {
   let unlocked = false;
-  const fromShell = (event: Electron.IpcMainInvokeEvent): boolean => {
-    const shell = options.shell();
-    const frame = event.senderFrame;
-    return (
-      shell !== undefined &&
-      event.sender === shell &&
-      frame !== null &&
-      frame === shell.mainFrame &&
-      isShellUrl(frame.url)
-    );
-  };
   app.on('web-contents-created', (_event, contents) => lock(contents, options.log));
   // The admin step: the passphrase goes to the daemon on a connection of its own (the shell's
   // session never gains the role), and only an administrator's login unlocks.
   ipcMain.handle('cloison:kiosk-unlock', async (event, raw: unknown) => {
-    if (!fromShell(event)) return { ok: false, message: 'refused' };
+    if (!isShellSender(event, options.shell())) return { ok: false, message: 'refused' };
     const request = Unlock.safeParse(raw);
     if (!request.success) return { ok: false, message: 'An account and a passphrase are needed.' };
     let client: DaemonClient | undefined;
