@@ -20,6 +20,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   const kiosk = useShell((s) => s.kiosk?.enabled === true);
   const launchable = useShell((s) => s.launchable);
   const failure = useShell((s) => s.kiosk?.failures.find((f) => f.level === level.id));
+  const launcherApps = level.apps.filter((app) => launchable(level.id, app.id));
   // Electron: the active workspace's app area is where the main process puts the level's web views.
   useEffect(() => {
     const element = main.current;
@@ -59,25 +60,23 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
       <div className="workspace-side">
         <h2>{t('launcher')}</h2>
         <ul className="launcher">
-          {level.apps
-            .filter((app) => launchable(level.id, app.id))
-            .map((app) => (
-              <li key={app.id}>
-                <button
-                  type="button"
-                  disabled={app.type === 'web' && !webApps}
-                  aria-describedby={
-                    app.type === 'web' && !webApps ? `web-note-${level.id}-${app.id}` : undefined
-                  }
-                  onClick={() => void store.getState().launchApp(level.id, app.id)}
-                >
-                  {t('launch', { app: app.label })}
-                </button>
-                {app.type === 'web' && !webApps ? (
-                  <small id={`web-note-${level.id}-${app.id}`}> {t('webInBrowser')}</small>
-                ) : null}
-              </li>
-            ))}
+          {launcherApps.map((app) => (
+            <li key={app.id}>
+              <button
+                type="button"
+                disabled={app.type === 'web' && !webApps}
+                aria-describedby={
+                  app.type === 'web' && !webApps ? `web-note-${level.id}-${app.id}` : undefined
+                }
+                onClick={() => void store.getState().launchApp(level.id, app.id)}
+              >
+                {t('launch', { app: app.label })}
+              </button>
+              {app.type === 'web' && !webApps ? (
+                <small id={`web-note-${level.id}-${app.id}`}> {t('webInBrowser')}</small>
+              ) : null}
+            </li>
+          ))}
         </ul>
         <h2>{t('runningApps')}</h2>
         {running.length === 0 ? (
