@@ -146,6 +146,7 @@ export class KioskSupervisor {
         message,
       });
       this.deps.log(`kiosk: ${message}`);
+      // The shell hears of it once the audit log has it (or could not take it).
       void this.deps
         .audit({
           actor: ACTOR,
@@ -154,15 +155,17 @@ export class KioskSupervisor {
           app: info.app,
           crashes: decision.crashes,
         })
-        .catch(() => undefined);
-      this.deps.emit({
-        type: 'kiosk.app',
-        level: info.level,
-        app: info.app,
-        outcome: 'failed',
-        crashes: decision.crashes,
-        message,
-      });
+        .catch(() => undefined)
+        .then(() =>
+          this.deps.emit({
+            type: 'kiosk.app',
+            level: info.level,
+            app,
+            outcome: 'failed',
+            crashes: decision.crashes,
+            message,
+          }),
+        );
       return;
     }
     void this.deps.levels.launchApp(info.level, app, `${ACTOR}: restart after it ended${how}`).then(
