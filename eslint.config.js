@@ -32,7 +32,7 @@ const shellFolder = (names, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.vite/**', 'out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

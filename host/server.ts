@@ -348,14 +348,21 @@ async function loadRenderer(dir: string): Promise<Map<string, Buffer>> {
   return files;
 }
 
+/** How often the host tries a daemon that went away (restarted by its service manager). */
+const RECONNECT_MS = 500;
+
 /**
- * The host's connection to the daemon's user socket, re-opened when it drops; subscribed to
- * events, which are validated against the contract before they go to the page.
+ * The host's connection to the daemon's user socket, re-opened when it drops: at once when the
+ * daemon comes back (the page is told, as `shell.daemon` events, so that it shows the same levels
+ * again), not only at the next call. Subscribed to events, which are validated against the
+ * contract before they go to the page.
  */
 class DaemonLink {
   private client: DaemonClient | undefined;
   private connecting: Promise<DaemonClient> | undefined;
   private readonly listeners = new Set<(event: Event) => void>();
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly socket: string,
@@ -375,9 +382,10 @@ class DaemonLink {
         await client.call('events.subscribe', {});
         client.onEvent((raw) => {
           const event = Event.safeParse(raw);
-          if (event.success) for (const l of this.listeners) l(event.data);
+          if (event.success) this.tell(event.data);
           else this.log('host: dropped a daemon event that does not match the contract');
         });
+        client.onClose((reason) => this.lost(client, reason));
         this.client = client;
         return client;
       } finally {
@@ -402,6 +410,34 @@ class DaemonLink {
   }
 
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
     this.client?.close();
+  }
+
+  private tell(event: Event): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  /** The daemon went away: the page is told, and the host tries again until it is back. */
+  private lost(client: DaemonClient, reason: string): void {
+    if (this.closed || this.client !== client) return;
+    this.client = undefined;
+    this.log(`host: lost the daemon (${reason}); reconnecting`);
+    this.tell({ type: 'shell.daemon', connected: false, message: reason });
+    const attempt = () => {
+      if (this.closed) return;
+      this.connect().then(
+        () => {
+          this.log('host: reconnected to the daemon');
+          this.tell({ type: 'shell.daemon', connected: true, message: 'reconnected' });
+        },
+        () => {
+          this.retry = setTimeout(attempt, RECONNECT_MS);
+          this.retry.unref();
+        },
+      );
+    };
+    attempt();
   }
 }

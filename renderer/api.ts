@@ -105,6 +105,7 @@ export function electronApi(bridge: ShellBridge): ShellApi {
     levelSwitched: (level) => bridge.levelSwitched(level),
     openWebApp: (level, app) => bridge.openWebApp(level, app),
     setAppArea: (area) => bridge.setAppArea(area),
+    kioskUnlock: (account, passphrase, what) => bridge.kioskUnlock(account, passphrase, what),
   };
 }
 

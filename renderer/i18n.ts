@@ -60,6 +60,18 @@ const en = {
   other: 'not sendable',
   unnamable: '{count} names are not UTF-8 and cannot be sent.',
   error: 'Error {code}: {message}',
+  kioskReset: 'The session was reset: nothing of the last person is left.',
+  kioskAppFailed: '{app} stopped working',
+  kioskAppFailedHelp: 'It ended several times in a short while, so it is not restarted again.',
+  tryAgain: 'Try again',
+  daemonLost: 'The Cloison service is out of reach; reconnecting…',
+  daemonBack: 'Reconnected to the Cloison service.',
+  administrator: 'Administrator',
+  unlockTitle: 'Unlock the kiosk’s exit',
+  account: 'Account',
+  passphrase: 'Passphrase',
+  unlock: 'Unlock',
+  unlockUnavailable: 'This shell has no exit to unlock.',
 };
 export type Key = keyof typeof en;
 
@@ -122,6 +134,19 @@ const fr: Record<Key, string> = {
   other: 'non envoyable',
   unnamable: '{count} noms ne sont pas en UTF-8 et ne peuvent pas être envoyés.',
   error: 'Erreur {code} : {message}',
+  kioskReset: 'La session a été réinitialisée : il ne reste rien de la personne précédente.',
+  kioskAppFailed: '{app} ne fonctionne plus',
+  kioskAppFailedHelp:
+    'Elle s’est arrêtée plusieurs fois en peu de temps ; elle n’est plus redémarrée.',
+  tryAgain: 'Réessayer',
+  daemonLost: 'Le service Cloison est injoignable ; reconnexion…',
+  daemonBack: 'Reconnecté au service Cloison.',
+  administrator: 'Administration',
+  unlockTitle: 'Déverrouiller la sortie de la borne',
+  account: 'Compte',
+  passphrase: 'Phrase de passe',
+  unlock: 'Déverrouiller',
+  unlockUnavailable: 'Cette interface n’a pas de sortie à déverrouiller.',
 };
 
 const dictionaries: Record<Locale, Record<Key, string>> = { en, fr };

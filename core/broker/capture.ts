@@ -79,6 +79,13 @@ export class ClipboardBuffers {
     );
   }
 
+  /** Every session's buffer emptied (a kiosk's reset); returns how many held content. */
+  clear(): number {
+    const held = this.bySession.size;
+    this.bySession.clear();
+    return held;
+  }
+
   /** A closed session's buffer goes with it. */
   forget(session: Session): void {
     this.bySession.delete(session.id);

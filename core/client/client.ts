@@ -12,6 +12,7 @@ export class DaemonClient {
   private nextId = 1;
   private readonly waiting = new Map<number, (answer: Response) => void>();
   private readonly listeners = new Set<(event: unknown) => void>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
   private closedError: CloisonError | undefined;
 
   private constructor(
@@ -98,6 +99,12 @@ export class DaemonClient {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called once when the connection ends, whichever side ended it, with the reason. */
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedError) listener(this.closedError.message);
+    else this.closeListeners.add(listener);
+  }
+
   close(): void {
     this.socket.end();
   }
@@ -131,7 +138,12 @@ export class DaemonClient {
   }
 
   private fail(message: string): void {
+    const first = this.closedError === undefined;
     this.closedError ??= new CloisonError('INTERNAL', message, { unreachable: true });
+    if (first) {
+      for (const listener of this.closeListeners) listener(this.closedError.message);
+      this.closeListeners.clear();
+    }
     for (const [id, resolve] of this.waiting) {
       this.waiting.delete(id);
       resolve({

@@ -5,6 +5,7 @@ import { Id, Level, MimePattern } from '../contract/config.js';
 import { isKnownTypePattern, knownTypes, mimeMatches } from '../inspect/types.js';
 import { reservedRuleIds } from '../policy/decide.js';
 import { isSanitiserName, sanitiserCatalogue } from '../sanitise/catalogue.js';
+import { checkKiosk } from './kiosk-checks.js';
 import { didYouMean, formatPath, type Problem } from './problems.js';
 import type { ParsedSource } from './yaml-source.js';
 
@@ -241,5 +242,6 @@ export function checkConfig(main: ParsedSource, ruleFiles: readonly ParsedSource
       }
     });
   }
+  checkKiosk(main.data, (path, message) => problem(main, path, message));
   return { problems, warnings };
 }

@@ -225,11 +225,36 @@ export const Administration = z.strictObject({
   failureDelayMs: z.int().min(0).max(30_000).default(1000),
 });
 
+/**
+ * Kiosk mode: the shell locked full screen, unattended. The daemon enforces it (launches, idle
+ * reset, restarts after crashes); the shell only shows it.
+ */
+export const Kiosk = z.strictObject({
+  /** The levels the kiosk offers, in the bar; absent: every level. */
+  levels: z.array(Id).min(1).optional(),
+  /** The level the shell shows at start and after an idle reset; absent: the lowest offered rank. */
+  startLevel: Id.optional(),
+  /** Native apps started by the daemon when the kiosk starts and after every reset. */
+  autostart: z.array(z.strictObject({ level: Id, app: Id })).default([]),
+  /** Whether the user may launch the offered levels' other apps; if not, autostart apps only. */
+  userLaunch: z.boolean().default(false),
+  /** Seconds without activity in the shell before the session resets (0: never). */
+  idleSeconds: z.int().min(0).max(86_400).default(300),
+  /** An autostart app that ends more than `maxRestarts` times within `windowSeconds` is given up. */
+  restart: z
+    .strictObject({
+      maxRestarts: z.int().min(0).max(100).default(3),
+      windowSeconds: z.int().min(1).max(86_400).default(60),
+    })
+    .default({ maxRestarts: 3, windowSeconds: 60 }),
+});
+
 export const Config = z.strictObject({
   broker: BrokerSettings.default(BrokerSettings.parse({})),
   administration: Administration.default(Administration.parse({})),
   levels: z.array(Level).min(1),
   rules: z.array(Rule).default([]),
+  kiosk: Kiosk.optional(),
 });
 
 /** A drop-in file of `rules.d/`: rules only, appended after the main file's in name order. */
@@ -239,6 +264,7 @@ export const RulesFile = z.strictObject({
 
 export type Config = z.infer<typeof Config>;
 export type Level = z.infer<typeof Level>;
+export type Kiosk = z.infer<typeof Kiosk>;
 export type App = z.infer<typeof App>;
 export type WebApp = z.infer<typeof WebApp>;
 export type Rule = z.infer<typeof Rule>;

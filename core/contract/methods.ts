@@ -181,6 +181,28 @@ export const LevelState = z.object({
 });
 export type LevelState = z.infer<typeof LevelState>;
 
+/** An autostart app the kiosk gave up on after repeated crashes: its workspace shows an error page. */
+export const KioskFailure = z.object({
+  level: Id,
+  app: Id,
+  crashes: z.int(),
+  since: Timestamp,
+  message: z.string(),
+});
+export type KioskFailure = z.infer<typeof KioskFailure>;
+
+/** What the shell shows of kiosk mode; the daemon enforces it whatever the shell shows. */
+export const KioskStatus = z.object({
+  enabled: z.boolean(),
+  /** The offered levels (all when not a kiosk), the start level, and per level what the user may launch. */
+  levels: z.array(Id),
+  startLevel: Id.optional(),
+  launchable: z.record(z.string(), z.array(Id)),
+  idleSeconds: z.int(),
+  failures: z.array(KioskFailure),
+});
+export type KioskStatus = z.infer<typeof KioskStatus>;
+
 const LevelRef = z.strictObject({ level: Id });
 /** An argv as given: run as is, never through a shell; no NUL (it would cut the argument). */
 const Argv = z
@@ -409,6 +431,9 @@ export const methods = {
     }),
   ),
   'apps.launch': method(['user'], z.strictObject({ level: Id, app: Id }), AppProcess),
+  'kiosk.status': method(['user', 'admin'], Empty, KioskStatus),
+  /** The shell saw the person at the keyboard (keys, pointer): the daemon's idle clock restarts. */
+  'kiosk.activity': method(['user'], Empty, z.object({ idleSeconds: z.int() })),
   'apps.stop': method(
     ['user', 'admin'],
     z.strictObject({ level: Id, id: z.string().min(1).max(64) }),
@@ -631,6 +656,26 @@ export const Event = z.discriminatedUnion('type', [
   }),
   /** An entry written to the audit log: the audit viewer's live tail (administrators and auditors). */
   z.object({ type: z.literal('audit.entry'), entry: AuditEntry }),
+  /** Kiosk: the session was reset (idle); the shell goes back to `startLevel`. */
+  z.object({
+    type: z.literal('kiosk.reset'),
+    reason: z.string(),
+    startLevel: Id.optional(),
+  }),
+  /** Kiosk: an autostart app ended and was restarted in its level, or was given up (error page). */
+  z.object({
+    type: z.literal('kiosk.app'),
+    level: Id,
+    app: Id,
+    outcome: z.enum(['restarted', 'failed']),
+    crashes: z.int(),
+    message: z.string(),
+  }),
+  /**
+   * Not sent by the daemon: the shell's glue (browser host, Electron main) tells the renderer that
+   * its link to the daemon dropped or was made again (a restarted daemon).
+   */
+  z.object({ type: z.literal('shell.daemon'), connected: z.boolean(), message: z.string() }),
   /** This connection's administrator's or auditor's session closed (logout, idle, new login). */
   z.object({ type: z.literal('session.closed'), reason: z.string() }),
 ]);

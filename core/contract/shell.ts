@@ -23,6 +23,8 @@ export const shellMethods = [
   'transfers.confirm',
   'transfers.cancel',
   'policy.explain',
+  'kiosk.status',
+  'kiosk.activity',
 ] as const satisfies readonly MethodName[];
 export type ShellMethod = (typeof shellMethods)[number];
 
@@ -98,6 +100,8 @@ export interface ShellApi {
   /** Electron only: web apps, in views of the level's partition. Absent: no web apps here. */
   openWebApp?(level: string, app: string): void;
   setAppArea?(area: { x: number; y: number; width: number; height: number }): void;
+  /** Electron kiosk only: an administrator's admin step unlocks the exit. Absent: no exit here. */
+  kioskUnlock?: ShellBridge['kioskUnlock'];
   /** Which glue runs the shell. */
   readonly mode: 'electron' | 'browser';
 }
@@ -119,4 +123,10 @@ export interface ShellBridge {
   openWebApp(level: string, app: string): void;
   /** Where the active app's view goes: the workspace's display area, in CSS pixels. */
   setAppArea(area: { x: number; y: number; width: number; height: number }): void;
+  /** Kiosk: an administrator's admin step (checked by the daemon) unlocks the exit. */
+  kioskUnlock(
+    account: string,
+    passphrase: string,
+    what: 'exit' | 'admin-console',
+  ): Promise<{ ok: boolean; message: string }>;
 }

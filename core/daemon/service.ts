@@ -18,6 +18,8 @@ import { CloisonError } from '../contract/errors.js';
 import type { AuditEntry, Event, LevelInfo } from '../contract/methods.js';
 import { listFolder } from '../files/list.js';
 import { Levels } from '../levels/levels.js';
+import { KioskSupervisor } from '../kiosk/kiosk.js';
+import { mayLaunch, mayStartLevel } from '../kiosk/policy.js';
 import { decide, explainResult } from '../policy/index.js';
 import { levelHome, type StatePaths } from '../state/paths.js';
 import type { Handlers, Session } from './dispatch.js';
@@ -42,6 +44,7 @@ export class Service {
   readonly clipboardBuffers: ClipboardBuffers;
   readonly admins: AdminSessions;
   readonly editor: ConfigEditor;
+  readonly kiosk: KioskSupervisor;
   /** The main file in force: the one given, or the state folder's copy once the default was edited. */
   private configFile: string;
 
@@ -64,6 +67,7 @@ export class Service {
       },
       changed: (level) => this.emit({ type: 'level.updated', level }),
       log: options.log,
+      appEnded: (app) => this.kiosk.appEnded(app),
     });
     this.admins = new AdminSessions({
       settings: () => this.loaded.config.administration,
@@ -96,6 +100,16 @@ export class Service {
       levels: this.levels,
       maxBytes: () => this.loaded.config.broker.sanitiserMaxBytes,
     });
+    this.kiosk = new KioskSupervisor({
+      config: () => this.loaded.config,
+      levels: this.levels,
+      clearClipboardBuffers: () => this.clipboardBuffers.clear(),
+      emit: (event) => this.emit(event),
+      audit: async (fields) => {
+        await audit.append(fields);
+      },
+      log: options.log,
+    });
   }
 
   /** Loads the configuration (refusing to start on an invalid one), opens the audit log. */
@@ -127,6 +141,8 @@ export class Service {
       config: { digest: loaded.digest, sources: loaded.sources },
     });
     audit.onAppended((entry) => service.emitToReaders({ type: 'audit.entry', entry }));
+    // Autostart apps come up in the background: the sockets do not wait for the displays.
+    void service.kiosk.start();
     audit.onStatusChange((available: boolean, reason?: string) => {
       service.emit({ type: 'audit.status', available, ...(reason ? { reason } : {}) });
     });
@@ -181,6 +197,7 @@ export class Service {
     await this.broker.rulesChanged(actor);
     await this.levels.stopRemoved(actor);
     await this.levels.prepare(false);
+    void this.kiosk.start();
     this.emit({ type: 'config.reloaded', digest: next.digest });
   }
 
@@ -231,6 +248,7 @@ export class Service {
   }
 
   async stop(): Promise<void> {
+    this.kiosk.stop();
     this.broker.close();
     await this.levels.stopAll('cloisond (stopping)');
     // Ephemeral levels' memory folder: nothing of it stays in RAM once the daemon is gone.
@@ -283,13 +301,26 @@ export class Service {
         },
       }),
       'levels.list': () => ({ levels: this.loaded.config.levels.map(levelInfo) }),
-      'levels.start': async (params, session) =>
-        (await this.levels.start(params.level, actorOf(session))).state(),
+      'levels.start': async (params, session) => {
+        if (!isAdministrator(session))
+          allowedByKiosk(mayStartLevel(this.loaded.config, params.level));
+        return (await this.levels.start(params.level, actorOf(session))).state();
+      },
       'levels.stop': (params, session) => this.levels.stop(params.level, actorOf(session)),
       'levels.status': (params) => ({ levels: this.levels.status(params.level) }),
       'levels.log': (params) => this.levels.log(params.level, params.count),
-      'apps.launch': (params, session) =>
-        this.levels.launchApp(params.level, params.app, actorOf(session)),
+      'apps.launch': async (params, session) => {
+        // The kiosk's word is the daemon's: a shell or a script on the user socket asking directly
+        // is refused like the UI, which merely hides the launcher.
+        this.levels.level(params.level);
+        if (!isAdministrator(session))
+          allowedByKiosk(mayLaunch(this.loaded.config, params.level, params.app));
+        const launched = await this.levels.launchApp(params.level, params.app, actorOf(session));
+        this.kiosk.launched(params.level, params.app);
+        return launched;
+      },
+      'kiosk.status': () => this.kiosk.status(),
+      'kiosk.activity': () => this.kiosk.activity(),
       'apps.stop': (params, session) =>
         this.levels.stopApp(params.level, params.id, actorOf(session)),
       'compartments.run': (params, session) =>
@@ -391,4 +422,13 @@ function levelInfo(level: LoadedConfig['config']['levels'][number]): LevelInfo {
     ),
     webPermissions: level.webPermissions,
   };
+}
+
+/** The admin socket, or an administrator logged in on the user socket (the admin step). */
+function isAdministrator(session: Session): boolean {
+  return session.role === 'admin' || session.login?.role === 'admin';
+}
+
+function allowedByKiosk(decision: { allowed: true } | { allowed: false; reason: string }): void {
+  if (!decision.allowed) throw new CloisonError('NOT_ALLOWED', decision.reason);
 }

@@ -33,6 +33,8 @@ export interface LevelsOptions {
   audit: (fields: Record<string, unknown>) => Promise<void>;
   changed: (state: LevelState) => void;
   log: (line: string) => void;
+  /** An app ended that nobody asked to stop (the kiosk restarts autostart apps). */
+  appEnded?: (app: AppProcess) => void;
 }
 
 export class Levels {
@@ -154,6 +156,24 @@ export class Levels {
     const state = { ...runtime.state(), running: false, apps: runtime.state().apps };
     this.options.changed({ level: id, running: false, apps: [] });
     return state;
+  }
+
+  /**
+   * An ephemeral level made new: stopped if it runs (its home goes with it), else its home wiped
+   * all the same (files delivered to it while it was stopped). Returns whether it was running.
+   */
+  async wipeEphemeral(id: string, actor: string): Promise<boolean> {
+    const level = this.level(id);
+    if (!level.ephemeral) return false;
+    await this.starting.get(id)?.catch(() => undefined);
+    if (this.running.has(id)) {
+      await this.stop(id, actor);
+      return true;
+    }
+    await rm(levelPlaces(this.options.paths, level).dir, { recursive: true, force: true });
+    await this.prepare(false);
+    await this.options.audit({ actor, event: 'level.wiped', level: id }).catch(() => undefined);
+    return false;
   }
 
   async stopAll(actor: string): Promise<void> {
@@ -285,6 +305,7 @@ export class Levels {
       idle: (r) => {
         void this.stop(r.id, 'cloisond (last app exited)').catch(() => undefined);
       },
+      appEnded: (_r, app) => this.options.appEnded?.(app),
     });
     try {
       await this.options.audit({

@@ -46,6 +46,8 @@ export interface RuntimeOptions {
   changed: (runtime: LevelRuntime) => void;
   /** Called when the last app exits of a level configured with `stopWithLastApp`. */
   idle: (runtime: LevelRuntime) => void;
+  /** Called when an app ends that nobody asked to stop (crashed, killed from outside, exited). */
+  appEnded?: (runtime: LevelRuntime, app: AppProcess) => void;
 }
 
 interface Running {
@@ -380,6 +382,7 @@ export class LevelRuntime {
       })
       .catch(() => undefined);
     this.options.changed(this);
+    if (info.state === 'exited' && !this.stopping) this.options.appEnded?.(this, { ...info });
     if (this.apps.size === 0 && this.options.level.stopWithLastApp && !this.stopping)
       this.options.idle(this);
   }

@@ -1,29 +1,10 @@
 // End-to-end tests of the Electron shell itself (Playwright's _electron). They need Electron's
 // runtime, which cannot be downloaded on every machine: where it is missing they are reported as
 // skipped, with the reason. Everything but the Electron glue is tested in Chromium (e2e/*.test.ts).
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root, startDaemon, type TestDaemon } from '../../core/testing/daemon.js';
-
-function electronBinary(): string | undefined {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const binary = electronBinary();
-const main = join(root, 'dist/electron/main.cjs');
-const reason = !binary
-  ? 'no Electron runtime installed (node_modules/electron has no binary: ELECTRON_SKIP_BINARY_DOWNLOAD, or no network)'
-  : !existsSync(main)
-    ? 'the Electron glue is not built (npm run build)'
-    : undefined;
+import { startDaemon, type TestDaemon } from '../../core/testing/daemon.js';
+import { binary, main, reason } from './runtime.js';
 
 if (reason) {
   // Said on the console too, so that a run's log shows why these tests did not run.

@@ -1,6 +1,7 @@
 // The Electron shell's daemon: the one already serving the user socket (a system install, or a
 // daemon started by hand), else the embedded daemon started as a child on the embedded default
-// configuration, its state in the user's folder. Which one is said in the log.
+// configuration, its state in the user's folder. Which one is said in the log. A daemon that goes
+// away (restarted by its service manager) is connected to again as soon as it is back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
@@ -17,7 +18,13 @@ export async function connectDaemon(options: {
   /** dist/core/daemon/cloisond.js */
   cloisondJs: string;
   log: (line: string) => void;
+  /** Each event of whichever connection is current. */
+  onEvent?: (raw: unknown) => void;
+  /** The link dropped (false) or was made again (true). */
+  onLink?: (connected: boolean, message: string) => void;
 }): Promise<ShellDaemon> {
+  let stopping = false;
+  let retry: NodeJS.Timeout | undefined;
   let child: ChildProcess | undefined;
   const hello = async () => {
     const c = await DaemonClient.connect(options.userSocket);
@@ -51,9 +58,35 @@ export async function connectDaemon(options: {
       `started the embedded daemon (pid ${child.pid}) on the embedded default, state in ${options.state}`,
     );
   }
+  const attach = (c: DaemonClient) => {
+    c.onEvent((raw) => options.onEvent?.(raw));
+    c.onClose((reason) => {
+      if (stopping || c !== client) return;
+      options.log(`lost the daemon (${reason}); reconnecting`);
+      options.onLink?.(false, reason);
+      const attempt = () => {
+        if (stopping) return;
+        hello().then(
+          (next) => {
+            client = next;
+            attach(next);
+            options.log('reconnected to the daemon');
+            options.onLink?.(true, 'reconnected');
+          },
+          () => {
+            retry = setTimeout(attempt, 500);
+          },
+        );
+      };
+      attempt();
+    });
+  };
+  attach(client);
   return {
     client: async () => client,
     async stop() {
+      stopping = true;
+      clearTimeout(retry);
       client.close();
       if (child && child.exitCode === null) {
         const exited = new Promise((r) => child!.once('exit', r));

@@ -29,7 +29,14 @@ const Area = z.strictObject({
 export type AppArea = z.infer<typeof Area>;
 
 function fromShell(event: IpcMainInvokeEvent | Electron.IpcMainEvent, deps: IpcDeps): boolean {
-  const shell = deps.shell();
+  return isShellSender(event, deps.shell());
+}
+
+/** Whether an IPC message comes from the shell's own top-level frame, on its own protocol. */
+export function isShellSender(
+  event: IpcMainInvokeEvent | Electron.IpcMainEvent,
+  shell: WebContents | undefined,
+): boolean {
   const frame = event.senderFrame;
   return (
     shell !== undefined &&

@@ -8,6 +8,7 @@ import { Event, type LevelInfo } from '../../core/contract/methods.js';
 import { LevelClipboards } from './clipboard-swap.js';
 import { cloisondPath, connectDaemon } from './daemon.js';
 import { installIpc } from './ipc.js';
+import { installKiosk, refuseDebugging } from './kiosk.js';
 import { isShellUrl } from './policy.js';
 import { registerShellScheme, serveShell } from './protocol.js';
 import { startVncBridge } from './vnc.js';
@@ -26,6 +27,11 @@ const state = resolve(
     ? args[stateArg + 1]!
     : (process.env.CLOISON_STATE ?? join(homedir(), '.local', 'state', 'cloison')),
 );
+
+// A system install's sockets (`--run /run/cloison` or $CLOISON_RUN), else the state folder's.
+const runArg = args.indexOf('--run');
+const runDir = runArg >= 0 && args[runArg + 1] ? args[runArg + 1] : process.env.CLOISON_RUN;
+const userSocket = runDir ? join(resolve(runDir), 'user.sock') : join(state, 'run', 'user.sock');
 
 if (!app.requestSingleInstanceLock()) {
   log('another shell is running; this one quits');
@@ -50,11 +56,32 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   const dist = __dirname;
   serveShell(join(dist, '..', 'renderer'));
+  let levels: LevelInfo[] = [];
+  let shell: WebContents | undefined;
+  const refreshLevels = () =>
+    void daemon
+      .client()
+      .then((c) => c.call('levels.list', {}))
+      .then(
+        (r) => (levels = r.levels),
+        () => undefined,
+      );
   const daemon = await connectDaemon({
-    userSocket: join(state, 'run', 'user.sock'),
+    userSocket,
     state,
     cloisondJs: cloisondPath(dist),
     log,
+    onEvent: (raw) => {
+      const event = Event.safeParse(raw);
+      if (!event.success) return;
+      if (event.data.type === 'config.reloaded') refreshLevels();
+      shell?.send('cloison:event', event.data);
+    },
+    // The renderer shows a banner while the daemon is away, and asks for its levels once back.
+    onLink: (connected, message) => {
+      if (connected) refreshLevels();
+      shell?.send('cloison:event', { type: 'shell.daemon', connected, message });
+    },
   });
   const vnc = await startVncBridge(daemon.client);
   const clipboards = new LevelClipboards({
@@ -63,10 +90,18 @@ async function start(): Promise<void> {
     writeBuffer: (f, d) => clipboard.writeBuffer(f, d),
     clear: () => clipboard.clear(),
   });
-  let levels: LevelInfo[] = [];
   const client = await daemon.client();
   levels = (await client.call('levels.list', {})).levels;
-  let shell: WebContents | undefined;
+  // Kiosk: asked for on the command line, or by the daemon's configuration (its word wins over
+  // the absence of the flag). Installed before the window, so that no webContents escapes it.
+  const kioskMode =
+    process.argv.includes('--kiosk') ||
+    (await client.call('kiosk.status', {}).then(
+      (s) => s.enabled,
+      () => false,
+    ));
+  if (kioskMode) refuseDebugging(process.argv, log);
+  const kiosk = kioskMode ? installKiosk({ userSocket, shell: () => shell, log }) : undefined;
   /** Made with the window, below; the IPC handlers are installed first, before the page loads. */
   const webApps: { current?: WebApps } = {};
   const paths = statePaths(state);
@@ -82,17 +117,8 @@ async function start(): Promise<void> {
     openWebApp: (level, appId) => webApps.current?.open(level, appId),
     setAppArea: (area) => webApps.current?.setArea(area),
   });
-  client.onEvent((raw) => {
-    const event = Event.safeParse(raw);
-    if (!event.success) return;
-    if (event.data.type === 'config.reloaded') {
-      void client.call('levels.list', {}).then((r) => (levels = r.levels));
-    }
-    shell?.send('cloison:event', event.data);
-  });
-  const win = createShellWindow(join(dist, 'preload.cjs'), {
-    kiosk: process.argv.includes('--kiosk'),
-  });
+  const win = createShellWindow(join(dist, 'preload.cjs'), { kiosk: kioskMode });
+  kiosk?.guardWindow(win);
   shell = win.webContents;
   webApps.current = new WebApps(
     win,

@@ -14,7 +14,12 @@ export function createShellWindow(
     show: false,
     backgroundColor: '#f4f4f4',
     ...(options.kiosk ? { kiosk: true } : {}),
-    webPreferences: { ...SECURE_WEB_PREFERENCES, preload },
+    // A kiosk's window has no developer tools at all (the kiosk's guards close any that open).
+    webPreferences: {
+      ...SECURE_WEB_PREFERENCES,
+      preload,
+      ...(options.kiosk ? { devTools: false } : {}),
+    },
   });
   win.once('ready-to-show', () => win.show());
   // Full screen from a web app stays inside the content area: the level bar stays visible.

@@ -17,6 +17,11 @@ const bridge: ShellBridge = {
   levelSwitched: (level) => ipcRenderer.send('cloison:level-switched', level),
   openWebApp: (level, app) => ipcRenderer.send('cloison:open-web-app', { level, app }),
   setAppArea: (area) => ipcRenderer.send('cloison:app-area', area),
+  kioskUnlock: (account, passphrase, what) =>
+    ipcRenderer.invoke('cloison:kiosk-unlock', { account, passphrase, what }) as Promise<{
+      ok: boolean;
+      message: string;
+    }>,
 };
 
 contextBridge.exposeInMainWorld('cloison', bridge);

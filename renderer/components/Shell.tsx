@@ -8,6 +8,9 @@ import { LevelBar } from './LevelBar.js';
 import { Notifications } from './Notifications.js';
 import { SendFilesDialog } from './SendFilesDialog.js';
 import { Workspace } from './Workspace.js';
+import { DaemonBanner } from './kiosk/DaemonBanner.js';
+import { KioskActivity } from './kiosk/KioskActivity.js';
+import { KioskUnlock } from './kiosk/KioskUnlock.js';
 
 export function Shell() {
   const store = useShellStore();
@@ -15,14 +18,18 @@ export function Shell() {
   const active = useShell((s) => s.levels.find((l) => l.id === s.active));
   const locale = useShell((s) => s.locale);
   const t = useShell((s) => s.t);
+  const kiosk = useShell((s) => s.kiosk?.enabled === true);
   const [sendFrom, setSendFrom] = useState<string | undefined>();
   useEffect(() => installShortcuts(store), [store]);
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
   return (
-    <div className="shell" data-active-level={active?.id}>
+    <div className="shell" data-active-level={active?.id} data-kiosk={kiosk || undefined}>
       <LevelBar />
+      <DaemonBanner />
+      {kiosk ? <KioskActivity /> : null}
+      {kiosk ? <KioskUnlock /> : null}
       <p className="visually-hidden" aria-live="assertive" data-testid="level-announcement">
         {active ? t('nowIn', { level: active.label }) : ''}
       </p>

@@ -5,6 +5,7 @@ import { useShell, useShellStore } from '../context.js';
 import type { LevelInfo } from '../../core/contract/methods.js';
 import { LevelDisplay } from './LevelDisplay.js';
 import { visible } from '../visible.js';
+import { KioskErrorPage } from './kiosk/KioskErrorPage.js';
 
 export function Workspace(props: { level: LevelInfo; onSendFiles(level: string): void }) {
   const { level } = props;
@@ -15,6 +16,12 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   const vncUrlOf = useShell((s) => s.vncUrl);
   const webViews = useShell((s) => s.webViews);
   const main = useRef<HTMLDivElement>(null);
+  // Kiosk: only what the daemon lets the user launch, no stop buttons, an error page for an app
+  // given up after repeated crashes.
+  const kiosk = useShell((s) => s.kiosk?.enabled === true);
+  const launchable = useShell((s) => s.launchable);
+  const failure = useShell((s) => s.kiosk?.failures.find((f) => f.level === level.id));
+  const launcherApps = level.apps.filter((app) => launchable(level.id, app.id));
   // Electron: the active workspace's app area is where the main process puts the level's web views.
   useEffect(() => {
     const element = main.current;
@@ -54,7 +61,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
       <div className="workspace-side">
         <h2>{t('launcher')}</h2>
         <ul className="launcher">
-          {level.apps.map((app) => (
+          {launcherApps.map((app) => (
             <li key={app.id}>
               <button
                 type="button"
@@ -74,6 +81,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
               <li key={a.id}>
                 <span>{appLabel(a.app, a.argv)}</span>{' '}
                 <button
+                  hidden={kiosk}
                   type="button"
                   aria-label={t('stopApp', { app: appLabel(a.app, a.argv) })}
                   onClick={() => void store.getState().stopApp(level.id, a.id)}
@@ -89,7 +97,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
             {t('sendFiles')}
           </button>
         </p>
-        {state?.running ? (
+        {state?.running && !kiosk ? (
           <p>
             <button type="button" onClick={() => void store.getState().stopLevel(level.id)}>
               {t('stopLevel')}
@@ -116,7 +124,9 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
         ) : null}
       </div>
       <div className="workspace-main" ref={main}>
-        {state?.running && state.display ? (
+        {failure ? (
+          <KioskErrorPage failure={failure} appLabel={appLabel(failure.app, [failure.app])} />
+        ) : state?.running && state.display ? (
           <LevelDisplay
             level={level.id}
             label={level.label}

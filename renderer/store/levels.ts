@@ -25,11 +25,16 @@ export function createLevelsSlice({ api, set, get, report }: SliceContext): Leve
         ]);
         const states: Record<string, LevelState> = {};
         for (const s of status.levels) states[s.level] = s;
+        // A kiosk shows the levels it offers, starting at its start level.
+        await get().refreshKiosk();
+        const kiosk = get().kiosk?.enabled ? get().kiosk : undefined;
         // Lowest rank first: the bar reads from the least to the most sensitive.
-        const sorted = [...levels].sort((a, b) => a.rank - b.rank);
+        const sorted = [...levels]
+          .filter((l) => !kiosk || kiosk.levels.includes(l.id))
+          .sort((a, b) => a.rank - b.rank);
         set({ levels: sorted, states, loaded: true });
         if (!get().active || !sorted.some((l) => l.id === get().active)) {
-          set({ active: sorted[0]?.id });
+          set({ active: kiosk?.startLevel ?? sorted[0]?.id });
         }
       } catch (err) {
         report(err);

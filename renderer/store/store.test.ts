@@ -58,6 +58,13 @@ function scripted(answers: Partial<Record<ShellMethod, (params: unknown) => unkn
 const levelsApi = {
   'levels.list': () => ({ levels: [level('office', 1), level('internet', 0)] }),
   'levels.status': () => ({ levels: [] }),
+  'kiosk.status': () => ({
+    enabled: false,
+    levels: ['office', 'internet'],
+    launchable: {},
+    idleSeconds: 0,
+    failures: [],
+  }),
 };
 
 describe('levels slice', () => {

@@ -5,6 +5,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { CloisonError } from '../../core/contract/errors.js';
 import type { Event } from '../../core/contract/methods.js';
 import type { ShellApi } from '../../core/contract/shell.js';
+import { createKioskSlice, type KioskSlice } from './kiosk.js';
 import { createLevelsSlice, type LevelsSlice } from './levels.js';
 import { createNotificationsSlice, type NotificationsSlice } from './notifications.js';
 import { createSettingsSlice, type SettingsSlice } from './settings.js';
@@ -15,7 +16,8 @@ export type ShellState = LevelsSlice &
   WorkspacesSlice &
   TransfersSlice &
   NotificationsSlice &
-  SettingsSlice & {
+  SettingsSlice &
+  KioskSlice & {
     /** Applies one daemon event to the slices. */
     receive(event: Event): void;
     /** A read-only call for views that list (files.list, policy.explain); errors are the caller's. */
@@ -62,6 +64,7 @@ export function createShellStore(
       ...createTransfersSlice(ctx),
       ...createNotificationsSlice(ctx),
       ...createSettingsSlice(ctx, options.languages),
+      ...createKioskSlice(ctx),
       call: (method, params) => api.call(method, params),
       vncUrl: (level) => api.vncUrl(level),
       receive(event) {
@@ -69,6 +72,12 @@ export function createShellStore(
         else if (event.type === 'transfer.updated') get().applyTransfer(event.transfer);
         else if (event.type === 'transfer.progress') get().applyProgress(event);
         else if (event.type === 'config.reloaded') void get().refreshLevels();
+        else if (
+          event.type === 'kiosk.reset' ||
+          event.type === 'kiosk.app' ||
+          event.type === 'shell.daemon'
+        )
+          get().applyKioskEvent(event);
         else if (event.type === 'audit.status' && !event.available) {
           get().notify({
             kind: 'error',

@@ -1,0 +1,219 @@
+// Kiosk mode through the daemon's API, with real compartments and displays: what the kiosk forbids
+// is refused on the user socket whoever asks; an autostart app killed from outside comes back in its
+// level, and after repeated ends is given up; the idle reset wipes the ephemeral level's home,
+// empties the broker's clipboard buffer and starts the autostart apps again.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonClient } from '../client/client.js';
+import type { AppProcess, Event } from '../contract/methods.js';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+
+const config = `
+broker:
+  compartments: { tmpBytes: 8388608 }
+levels:
+  - id: public
+    label: Public
+    colour: "#aa0000"
+    rank: 0
+    ephemeral: true
+    apps:
+      - { id: kiosk-app, label: Kiosk app, type: native, argv: [sleep, "3001"] }
+      - { id: other, label: Other, type: native, argv: [sleep, "3002"] }
+  - id: office
+    label: Office
+    colour: "#00aa00"
+    rank: 1
+    apps:
+      - { id: notes, label: Notes, type: native, argv: [sleep, "3003"] }
+  - id: hidden
+    label: Hidden
+    colour: "#0000aa"
+    rank: 2
+kiosk:
+  levels: [public, office]
+  autostart: [{ level: public, app: kiosk-app }]
+  idleSeconds: 2
+  restart: { maxRestarts: 2, windowSeconds: 600 }
+rules:
+  - { id: text-up, kind: clipboard, from: "*", to: up, types: [text/plain], action: allow, sanitise: plain-text }
+`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('kiosk mode in the daemon', () => {
+  let daemon: TestDaemon;
+  let user: DaemonClient;
+  let admin: DaemonClient;
+  const events: Event[] = [];
+
+  const kioskApp = async (): Promise<AppProcess | undefined> => {
+    const [state] = (await user.call('levels.status', { level: 'public' })).levels;
+    return state?.apps.find((a) => a.app === 'kiosk-app' && a.state === 'running');
+  };
+  const nextEvent = async (match: (e: Event) => boolean, after: number) =>
+    until('an event', async () => events.slice(after).find(match));
+
+  beforeAll(async () => {
+    daemon = await startDaemon({ config });
+    user = await daemon.client('user');
+    admin = await daemon.client('admin');
+    await user.call('events.subscribe', {});
+    user.onEvent((e) => events.push(e as Event));
+  });
+
+  afterAll(async () => {
+    user?.close();
+    admin?.close();
+    await daemon?.cleanup();
+  });
+
+  it('starts the autostart app by itself and tells the shell what it offers', async () => {
+    await until('the autostart app', kioskApp);
+    expect(await user.call('kiosk.status', {})).toEqual({
+      enabled: true,
+      levels: ['public', 'office'],
+      startLevel: 'public',
+      launchable: { public: ['kiosk-app'], office: [] },
+      idleSeconds: 2,
+      failures: [],
+    });
+  });
+
+  describe('when the user socket asks for what the kiosk forbids', () => {
+    it.each([
+      ['an app the kiosk does not start', 'public', 'other', '"other" of level "public"'],
+      ['an app of an offered level with userLaunch off', 'office', 'notes', '"notes"'],
+      [
+        'an app of a level it does not offer',
+        'hidden',
+        'anything',
+        'does not offer level "hidden"',
+      ],
+    ])('refuses %s with NOT_ALLOWED', async (_name, level, app, words) => {
+      await expect(user.call('apps.launch', { level, app })).rejects.toMatchObject({
+        code: 'NOT_ALLOWED',
+        message: expect.stringContaining(words),
+      });
+    });
+
+    it('refuses to start a level it does not offer, and runs nothing of it', async () => {
+      await expect(user.call('levels.start', { level: 'hidden' })).rejects.toMatchObject({
+        code: 'NOT_ALLOWED',
+      });
+      expect((await user.call('levels.status', { level: 'hidden' })).levels[0]!.running).toBe(
+        false,
+      );
+      expect(
+        (await user.call('levels.status', { level: 'public' })).levels[0]!.apps,
+      ).not.toContainEqual(expect.objectContaining({ app: 'other' }));
+    });
+
+    it('still lets the administrator socket do it (the control)', async () => {
+      const run = await admin.call('compartments.run', {
+        level: 'office',
+        argv: ['sleep', '3004'],
+      });
+      expect(run.state).toBe('running');
+      await admin.call('apps.stop', { level: 'office', id: run.id });
+    });
+  });
+
+  describe('self-healing', () => {
+    it('restarts an autostart app killed from outside in its level, then gives up after repeated ends', async () => {
+      const first = await until('the autostart app', kioskApp);
+      let mark = events.length;
+      process.kill(first.pid!, 'SIGKILL');
+      const restarted = await nextEvent((e) => e.type === 'kiosk.app', mark);
+      expect(restarted).toMatchObject({
+        level: 'public',
+        app: 'kiosk-app',
+        outcome: 'restarted',
+        crashes: 1,
+      });
+      const second = await until('the restarted app', async () => {
+        const app = await kioskApp();
+        return app && app.id !== first.id ? app : undefined;
+      });
+      expect(second.level).toBe('public');
+      expect(second.launchedBy).toContain('restart after it ended');
+
+      mark = events.length;
+      process.kill(second.pid!, 'SIGKILL');
+      await nextEvent((e) => e.type === 'kiosk.app' && e.crashes === 2, mark);
+      const third = await until('the app restarted again', async () => {
+        const app = await kioskApp();
+        return app && app.id !== second.id ? app : undefined;
+      });
+
+      mark = events.length;
+      process.kill(third.pid!, 'SIGKILL');
+      const gaveUp = await nextEvent((e) => e.type === 'kiosk.app' && e.crashes === 3, mark);
+      expect(gaveUp).toMatchObject({
+        outcome: 'failed',
+        message: expect.stringContaining('ended 3 times within 600 s'),
+      });
+      const status = await user.call('kiosk.status', {});
+      expect(status.failures).toEqual([
+        expect.objectContaining({ level: 'public', app: 'kiosk-app', crashes: 3 }),
+      ]);
+      expect(await kioskApp()).toBeUndefined();
+      const audit = await admin.call('audit.search', { event: 'kiosk.gave-up' });
+      expect(audit.entries).toHaveLength(1);
+    });
+  });
+
+  describe('the idle reset', () => {
+    it('wipes the ephemeral level’s home, empties the clipboard buffer and starts the session again', async () => {
+      // The level runs (a relaunch of the given-up app clears its failure, as the error page's
+      // "Try again" does); a file in its home and content captured in the broker's buffer.
+      await user.call('apps.launch', { level: 'public', app: 'kiosk-app' });
+      expect((await user.call('kiosk.status', {})).failures).toEqual([]);
+      const before = await until('the app', kioskApp);
+      const leftover = join(
+        daemon.home({ id: 'public', ephemeral: true }),
+        'left-by-the-last-person.txt',
+      );
+      await writeFile(leftover, 'private');
+      await admin.call('compartments.run', {
+        level: 'public',
+        argv: ['/bin/sh', '-c', "printf 'card number' | xclip -selection clipboard -i -quiet"],
+      });
+      const captured = await until('the capture', async () =>
+        user.call('clipboard.capture', { from: 'public' }).then(
+          (c) => c,
+          () => undefined,
+        ),
+      );
+      expect(captured.items[0]!.size).toBeGreaterThan(0);
+
+      expect(existsSync(leftover)).toBe(true);
+      const mark = events.length;
+      expect(await user.call('kiosk.activity', {})).toEqual({ idleSeconds: 2 });
+      const reset = await nextEvent((e) => e.type === 'kiosk.reset', mark);
+      expect(reset).toMatchObject({ startLevel: 'public', reason: 'no activity for 2 s' });
+
+      expect(existsSync(leftover)).toBe(false);
+      await expect(user.call('clipboard.paste', { to: 'office' })).rejects.toMatchObject({
+        code: 'CLIPBOARD_EMPTY',
+      });
+      const after = await until('the autostart app after the reset', async () => {
+        const app = await kioskApp();
+        return app && app.id !== before.id ? app : undefined;
+      });
+      expect(after.launchedBy).toContain('autostart');
+      const audit = await admin.call('audit.search', { event: 'kiosk.reset' });
+      expect(audit.entries.at(-1)).toMatchObject({ wiped: ['public'], clipboardBuffers: 1 });
+    });
+  });
+});

@@ -1,0 +1,18 @@
+#!/bin/sh
+# The .deb's post-removal: the units and the link go; on purge, the accounts and the state too
+# (the audit log with it: purge is the administrator's explicit choice).
+set -e
+if [ -d /run/systemd/system ]; then
+  systemctl disable --now cloison-kiosk.service cloisond.service 2>/dev/null || true
+fi
+rm -f /lib/systemd/system/cloisond.service /lib/systemd/system/cloison-kiosk.service
+[ -L /usr/lib/cloison ] && rm -f /usr/lib/cloison
+if [ "$1" = purge ]; then
+  rm -rf /var/lib/cloison /var/lib/cloison-kiosk /etc/cloison
+  deluser --system cloison-kiosk 2>/dev/null || true
+  deluser --system cloison 2>/dev/null || true
+  delgroup --system cloison-users 2>/dev/null || true
+  delgroup --system cloison-admins 2>/dev/null || true
+fi
+[ -d /run/systemd/system ] && systemctl daemon-reload || true
+exit 0
