@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useShell, useShellStore } from '../context.js';
 import { installShortcuts } from '../keyboard.js';
+import { AdminConsole, AdminEntry } from './admin/AdminConsole.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { LevelBar } from './LevelBar.js';
 import { Notifications } from './Notifications.js';
@@ -23,6 +24,7 @@ export function Shell() {
   return (
     <div className="shell" data-active-level={active?.id}>
       <LevelBar />
+      <AdminEntry />
       <p className="visually-hidden" aria-live="assertive" data-testid="level-announcement">
         {active ? t('nowIn', { level: active.label }) : ''}
       </p>
@@ -31,6 +33,7 @@ export function Shell() {
           <Workspace key={level.id} level={level} onSendFiles={setSendFrom} />
         ))}
       </main>
+      <AdminConsole />
       <Notifications />
       {sendFrom ? <SendFilesDialog from={sendFrom} onClose={() => setSendFrom(undefined)} /> : null}
       <ConfirmDialog />
