@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useShell, useShellStore } from '../context.js';
 import { installShortcuts } from '../keyboard.js';
-import { AdminConsole, AdminEntry } from './admin/AdminConsole.js';
+import { AdminConsole } from './admin/AdminConsole.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { LevelBar } from './LevelBar.js';
 import { Notifications } from './Notifications.js';
@@ -16,15 +16,15 @@ export function Shell() {
   const active = useShell((s) => s.levels.find((l) => l.id === s.active));
   const locale = useShell((s) => s.locale);
   const t = useShell((s) => s.t);
+  const adminOpen = useShell((s) => s.adminOpen);
   const [sendFrom, setSendFrom] = useState<string | undefined>();
   useEffect(() => installShortcuts(store), [store]);
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
   return (
-    <div className="shell" data-active-level={active?.id}>
+    <div className={adminOpen ? 'shell admin-open' : 'shell'} data-active-level={active?.id}>
       <LevelBar />
-      <AdminEntry />
       <p className="visually-hidden" aria-live="assertive" data-testid="level-announcement">
         {active ? t('nowIn', { level: active.label }) : ''}
       </p>

@@ -28,33 +28,31 @@ export function DryRunPanel() {
         }}
       >
         <h2 id="dry-run-title">{t('dryRunTitle')}</h2>
-        <label>
-          {t('kind')}{' '}
-          <select value={kind} onChange={(e) => setKind(e.target.value as 'clipboard' | 'file')}>
-            <option value="file">file</option>
-            <option value="clipboard">clipboard</option>
-          </select>
-        </label>
-        <label>
-          {t('from')}{' '}
-          <select value={from} onChange={(e) => setFrom(e.target.value)}>
-            {levels.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('to')}{' '}
-          <select value={to} onChange={(e) => setTo(e.target.value)}>
-            {levels.map((l) => (
-              <option key={l.id} value={l.id}>
-                {l.id}
-              </option>
-            ))}
-          </select>
-        </label>
+        <label htmlFor="dry-kind">{t('kind')}</label>{' '}
+        <select
+          id="dry-kind"
+          value={kind}
+          onChange={(e) => setKind(e.target.value as 'clipboard' | 'file')}
+        >
+          <option value="file">file</option>
+          <option value="clipboard">clipboard</option>
+        </select>
+        <label htmlFor="dry-from">{t('from')}</label>{' '}
+        <select id="dry-from" value={from} onChange={(e) => setFrom(e.target.value)}>
+          {levels.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.id}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="dry-to">{t('to')}</label>{' '}
+        <select id="dry-to" value={to} onChange={(e) => setTo(e.target.value)}>
+          {levels.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.id}
+            </option>
+          ))}
+        </select>
         <label>
           {t('type')} <input value={type} onChange={(e) => setType(e.target.value)} />
         </label>

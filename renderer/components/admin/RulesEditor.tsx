@@ -180,7 +180,7 @@ export function RulesEditor() {
               {t('problemAt', {
                 line: p.line,
                 column: p.column,
-                path: p.path || '(file)',
+                path: (p.path || '(file)') + (p.value !== undefined ? ` "${p.value}"` : ''),
                 message: p.message,
               })}
             </li>
