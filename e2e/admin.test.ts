@@ -398,7 +398,7 @@ describe.skipIf(missing)('administration in the shell', () => {
       ]);
       const rows = readFileSync((await csv.path())!, 'utf8')
         .trim()
-        .split('\r\n');
+        .split('\n');
       expect(rows[0]).toMatch(/^seq,time,actor,event,/u);
       expect(rows).toHaveLength(lines.length + 1);
       expect(rows.some((r) => r.includes('config.changed') && r.includes('PNG screenshots'))).toBe(

@@ -19,16 +19,16 @@ const entry = (over: Record<string, unknown>): AuditEntry => ({
 
 describe('audit exports', () => {
   it.each([
-    ['plain', 'plain'],
+    ['plain', '"plain"'],
     ['a,b', '"a,b"'],
     ['say "hi"', '"say ""hi"""'],
     ['two\nlines', '"two\nlines"'],
     ['=HYPERLINK("x")', `"'=HYPERLINK(""x"")"`],
-    ['+1', "'+1"],
-    ['-1', "'-1"],
-    ['@SUM(A1)', "'@SUM(A1)"],
+    ['+1', `"'+1"`],
+    ['-1', `"'-1"`],
+    ['@SUM(A1)', `"'@SUM(A1)"`],
     [undefined, ''],
-    [42, '42'],
+    [42, '"42"'],
   ])('writes %j as the cell %s', (value, cell) => {
     expect(csvCell(value)).toBe(cell);
   });
@@ -47,10 +47,8 @@ describe('audit exports', () => {
       entry({ rule: 'r1', decision: 'deny' }),
       entry({ seq: 2, event: 'config.changed', reason: 'why, then' }),
     ];
-    const csv = toCsv(entries).split('\r\n');
-    expect(csv[0]).toBe(
-      'seq,time,actor,event,kind,from,to,level,decision,rule,reason,transfer,hash,other',
-    );
+    const csv = toCsv(entries).split('\n');
+    expect(csv[0]).toBe('seq,time,actor,event,kind,from,to,decision,rule,reason,details,hash');
     expect(csv).toHaveLength(4); // header, two rows, the final empty line
     expect(csv[2]).toContain('"why, then"');
     expect(
