@@ -523,3 +523,34 @@ describe.skipIf(missing)('administration in the shell', () => {
     });
   });
 });
+
+describe.skipIf(missing)('an idle administration session', () => {
+  it('is closed by the daemon, and the shell says so and offers the login again', async () => {
+    const accounts = `    - { name: audrey, role: auditor, passphrase: "${await hashPassphrase(AUDREY)}" }`;
+    // idleMinutes 0.05: three seconds without an administration call.
+    const idle = await startDaemon({
+      config: config(accounts).replace('idleMinutes: 15', 'idleMinutes: 0.05'),
+    });
+    const host = await startHost({
+      userSocket: idle.paths.userSocket,
+      actor: 'audrey',
+      rendererDir: join(root, 'dist/renderer'),
+    });
+    try {
+      const page = await openPage(host);
+      await loginAs(page, 'audrey', AUDREY);
+      const console = page.getByTestId('admin-console');
+      await poll(() => console.getByTestId('admin-notice').innerText()).toBe(
+        'The administration session closed: idle for 0.05 minutes',
+      );
+      expect(await notifications(page)).toContain('idle for 0.05 minutes');
+      expect(await console.getByLabel('Passphrase').isVisible()).toBe(true);
+      // The host forgot the session with the daemon: its cookie opens nothing any more.
+      expect((await rpc(page, 'audit.verify')).error?.code).toBe('NOT_ALLOWED');
+      await page.context().close();
+    } finally {
+      await host.close();
+      await idle.cleanup();
+    }
+  });
+});
