@@ -175,17 +175,21 @@ describe('browser host', () => {
     });
 
     it('refuses methods the shell does not have, administrators’ ones among them', async () => {
-      for (const method of [
-        'compartments.run',
-        'config.reload',
-        'audit.tail',
-        'nope',
-        'clipboard.send',
-      ]) {
+      for (const method of ['compartments.run', 'config.reload', 'nope', 'clipboard.send']) {
         const res = await call({ method, params: {} });
         expect(JSON.parse(res.body), method).toMatchObject({
           ok: false,
           error: { code: 'UNKNOWN_METHOD' },
+        });
+      }
+    });
+
+    it('passes the admin console’s methods only to the daemon, which refuses them before a login', async () => {
+      for (const method of ['audit.tail', 'approvals.list', 'config.show']) {
+        const res = await call({ method, params: {} });
+        expect(JSON.parse(res.body), method).toMatchObject({
+          ok: false,
+          error: { code: 'NOT_ALLOWED' },
         });
       }
     });

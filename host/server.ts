@@ -14,7 +14,13 @@ import { DaemonClient } from '../core/client/client.js';
 import { Id } from '../core/contract/config.js';
 import { CloisonError, type ErrorCode } from '../core/contract/errors.js';
 import { Event, type Params } from '../core/contract/methods.js';
-import { parseShellCall, type ShellAnswer, type ShellMethod } from '../core/contract/shell.js';
+import {
+  isAdminShellMethod,
+  parseShellCall,
+  type ShellAnswer,
+  type ShellMethod,
+} from '../core/contract/shell.js';
+import { ADMIN_COOKIE, AdminSessions } from './admin-sessions.js';
 
 export const COOKIE = 'cloison-session';
 /** The largest call body accepted (a clipboard item is never sent by the shell, only names). */
@@ -73,6 +79,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const tokens = new Set<string>();
   const files = await loadRenderer(options.rendererDir);
   const daemon = new DaemonLink(options.userSocket, options.actor, log);
+  const admins = new AdminSessions(options.userSocket, options.actor, log);
   const eventSockets = new Set<WebSocket>();
   daemon.onEvent((event) => {
     const text = JSON.stringify(event);
@@ -161,8 +168,28 @@ export async function startHost(options: HostOptions): Promise<Host> {
       }
       const call = parseShellCall(raw);
       if (!call.ok) return answer(res, 400, { ok: false, error: call.error });
+      const admin = admins.find(req.headers.cookie);
       try {
-        const result = await daemon.call(call.method, call.params as Params<ShellMethod>);
+        if (call.method === 'session.login') {
+          // A new login replaces this browser's previous admin session, whatever its outcome.
+          if (admin) admins.drop(admin);
+          const opened = await admins.login(call.params as Params<'session.login'>);
+          res.setHeader('set-cookie', adminCookie(opened.id));
+          return answer(res, 200, { ok: true, result: opened.result });
+        }
+        // Without an open admin session, admin methods go to the user's connection, where the
+        // daemon refuses them (NOT_ALLOWED): the host widens nothing.
+        // (params were validated against the method's schema by parseShellCall)
+        const method: ShellMethod = call.method;
+        const params = call.params as Params<ShellMethod> as never;
+        const result =
+          admin && isAdminShellMethod(method)
+            ? await admins.call(admin, method, params)
+            : await daemon.call(method, params);
+        if (admin && call.method === 'session.logout') {
+          admins.drop(admin);
+          res.setHeader('set-cookie', adminCookie(''));
+        }
         return answer(res, 200, { ok: true, result });
       } catch (err) {
         const e =
@@ -192,7 +219,19 @@ export async function startHost(options: HostOptions): Promise<Host> {
       refusal(req) ?? (sameOrigin(req) ? undefined : { status: 403, reason: 'origin' });
     const url = new URL(req.url ?? '/', origin);
     const vnc = /^\/vnc\/([^/]+)$/u.exec(url.pathname);
-    const route = url.pathname === '/events' ? 'events' : vnc ? 'vnc' : undefined;
+    const route =
+      url.pathname === '/events'
+        ? 'events'
+        : url.pathname === '/admin-events'
+          ? 'admin-events'
+          : vnc
+            ? 'vnc'
+            : undefined;
+    const admin = route === 'admin-events' ? admins.find(req.headers.cookie) : undefined;
+    if (route === 'admin-events' && !admin) {
+      socket.end('HTTP/1.1 403 Refused\r\nconnection: close\r\n\r\n');
+      return;
+    }
     if (refused || !route) {
       socket.end(`HTTP/1.1 ${refused?.status ?? 404} Refused\r\nconnection: close\r\n\r\n`);
       return;
@@ -201,6 +240,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
       if (route === 'events') {
         eventSockets.add(ws);
         ws.on('close', () => eventSockets.delete(ws));
+        ws.on('message', () => ws.close(1008, 'The events socket only speaks.'));
+      } else if (route === 'admin-events') {
+        // The session may have closed during the upgrade: then the socket closes at once.
+        if (!admins.attach(admin!, ws)) ws.close(1000, 'The administration session closed.');
         ws.on('message', () => ws.close(1008, 'The events socket only speaks.'));
       } else {
         void bridgeVnc(ws, decodeURIComponent(vnc![1]!));
@@ -257,6 +300,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     newOpeningUrl,
     async close() {
       for (const ws of eventSockets) ws.terminate();
+      admins.closeAll();
       for (const { ws } of vncBridges.values()) ws.terminate();
       wss.close();
       daemon.close();
@@ -288,6 +332,11 @@ function hasSecret(cookieHeader: string | undefined, secret: string): boolean {
     if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
   }
   return false;
+}
+
+/** The admin session's cookie: HttpOnly like the secret's; an empty value clears it. */
+function adminCookie(id: string): string {
+  return `${ADMIN_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/${id ? '' : '; Max-Age=0'}`;
 }
 
 function fail(code: ErrorCode, message: string): ShellAnswer {

@@ -37,32 +37,34 @@ export function browserApi(origin: string = location.origin): ShellApi {
       if (listeners.size > 0) setTimeout(open, 1000);
     };
   };
+  // The admin session's own events (live tail, its closing) come on a socket of their own, which
+  // the host opens only for the browser holding that session's cookie.
+  let adminSocket: WebSocket | undefined;
+  const openAdmin = () => {
+    adminSocket?.close();
+    const ws = new WebSocket(`${origin.replace(/^http/u, 'ws')}/admin-events`);
+    adminSocket = ws;
+    ws.onmessage = (m) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(String(m.data));
+      } catch {
+        return;
+      }
+      const event = Event.safeParse(raw);
+      if (event.success) for (const l of listeners) l(event.data);
+    };
+    ws.onclose = () => {
+      if (adminSocket === ws) adminSocket = undefined;
+    };
+  };
   return {
     mode: 'browser',
     async call<M extends ShellMethod>(method: M, params: Params<M>): Promise<Result<M>> {
-      let res: Response;
-      try {
-        res = await fetch(`${origin}/rpc`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ method, params }),
-          credentials: 'same-origin',
-        });
-      } catch {
-        throw new CloisonError('INTERNAL', 'The shell host cannot be reached.', {
-          unreachable: true,
-        });
-      }
-      let raw: unknown;
-      try {
-        raw = await res.json();
-      } catch {
-        throw new CloisonError(
-          'INTERNAL',
-          `The shell host answered ${res.status} without a call result.`,
-        );
-      }
-      return unwrap(method, raw);
+      const result = await post(method, params);
+      if (method === 'session.login') openAdmin();
+      if (method === 'session.logout') adminSocket?.close();
+      return result;
     },
     async vncUrl(level) {
       return vncUrl(level, origin);
@@ -73,6 +75,32 @@ export function browserApi(origin: string = location.origin): ShellApi {
       return () => listeners.delete(listener);
     },
   };
+
+  async function post<M extends ShellMethod>(method: M, params: Params<M>): Promise<Result<M>> {
+    let res: Response;
+    try {
+      res = await fetch(`${origin}/rpc`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ method, params }),
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw new CloisonError('INTERNAL', 'The shell host cannot be reached.', {
+        unreachable: true,
+      });
+    }
+    let raw: unknown;
+    try {
+      raw = await res.json();
+    } catch {
+      throw new CloisonError(
+        'INTERNAL',
+        `The shell host answered ${res.status} without a call result.`,
+      );
+    }
+    return unwrap(method, raw);
+  }
 }
 
 /** One answer, validated: the result as the contract says, or the coded error, thrown. */

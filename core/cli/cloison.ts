@@ -20,7 +20,7 @@ import { explain, unreachableRules } from '../policy/index.js';
 import { verifyAudit } from '../audit/index.js';
 import { HEAD_FILE } from '../audit/store.js';
 import { defaultRunDir, defaultStateDir, statePaths } from '../state/paths.js';
-import { toCsv } from './csv.js';
+import { toCsv } from '../contract/audit-csv.js';
 import {
   count,
   describeTransfer,

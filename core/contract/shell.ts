@@ -26,11 +26,51 @@ export const shellMethods = [
   'kiosk.status',
   'kiosk.activity',
 ] as const satisfies readonly MethodName[];
-export type ShellMethod = (typeof shellMethods)[number];
+/**
+ * The administration methods the shell's admin console calls. They pass the shell's boundary only
+ * on the session an administrator or auditor opened with `session.login` (the host and the main
+ * process keep that session on a daemon connection of its own); the daemon still checks each
+ * call's role. `compartments.run` is never here: it reads users' data.
+ */
+export const adminShellMethods = [
+  'session.login',
+  'session.logout',
+  'session.whoami',
+  'config.show',
+  'config.validate',
+  'config.apply',
+  'config.history',
+  'config.version',
+  'config.rollback',
+  'config.dryRun',
+  'config.replay',
+  'approvals.list',
+  'approvals.approve',
+  'approvals.reject',
+  'audit.verify',
+  'audit.tail',
+  'audit.search',
+  'audit.export',
+] as const satisfies readonly MethodName[];
+export type AdminShellMethod = (typeof adminShellMethods)[number];
+
+/** Every method that may cross the shell's boundary: the user's and the admin console's. */
+export type ShellMethod = (typeof shellMethods)[number] | AdminShellMethod;
 
 export function isShellMethod(name: unknown): name is ShellMethod {
-  return typeof name === 'string' && (shellMethods as readonly string[]).includes(name);
+  return (
+    typeof name === 'string' &&
+    ((shellMethods as readonly string[]).includes(name) ||
+      (adminShellMethods as readonly string[]).includes(name))
+  );
 }
+
+export function isAdminShellMethod(name: unknown): name is AdminShellMethod {
+  return typeof name === 'string' && (adminShellMethods as readonly string[]).includes(name);
+}
+
+/** Daemon events that belong to an admin session: its live tail and its closing. */
+export const adminEventTypes = ['audit.entry', 'session.closed'] as const;
 
 /** One call from the shell's UI, as it crosses a boundary (IPC, HTTP): parsed as unknown. */
 export const ShellCall = z.strictObject({

@@ -9,6 +9,8 @@ import { DaemonClient } from '../../core/client/client.js';
 
 export interface ShellDaemon {
   client(): Promise<DaemonClient>;
+  /** A connection of its own, hello said, for an administration session (see ipc.ts). */
+  newConnection(): Promise<DaemonClient>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,14 @@ export async function connectDaemon(options: {
   attach(client);
   return {
     client: async () => client,
+    async newConnection() {
+      const c = await DaemonClient.connect(options.userSocket);
+      await c.call('session.hello', {
+        actor: userInfo().username,
+        client: 'cloison-shell (electron, admin console)',
+      });
+      return c;
+    },
     async stop() {
       stopping = true;
       clearTimeout(retry);

@@ -6,13 +6,23 @@ import { z } from 'zod';
 import type { DaemonClient } from '../../core/client/client.js';
 import { CloisonError } from '../../core/contract/errors.js';
 import { Id } from '../../core/contract/config.js';
-import type { Params } from '../../core/contract/methods.js';
-import { parseShellCall, type ShellAnswer, type ShellMethod } from '../../core/contract/shell.js';
+import { Event, type Params } from '../../core/contract/methods.js';
+import {
+  adminEventTypes,
+  isAdminShellMethod,
+  parseShellCall,
+  type ShellAnswer,
+  type ShellMethod,
+} from '../../core/contract/shell.js';
 import { isShellUrl } from './policy.js';
 
 export interface IpcDeps {
   shell: () => WebContents | undefined;
   daemon: () => Promise<DaemonClient>;
+  /** A new daemon connection (hello said) for an administration session. */
+  adminConnection: () => Promise<DaemonClient>;
+  /** Sends a validated event to the shell's page. */
+  sendEvent: (event: Event) => void;
   vncUrl: (level: string) => Promise<string>;
   levelSwitched: (level: string) => void;
   openWebApp: (level: string, app: string) => void;
@@ -53,13 +63,42 @@ const refused: ShellAnswer = {
 };
 
 export function installIpc(deps: IpcDeps): void {
+  let admin: DaemonClient | undefined;
+  const closeAdmin = () => {
+    admin?.close();
+    admin = undefined;
+  };
   ipcMain.handle('cloison:call', async (event, raw: unknown): Promise<ShellAnswer> => {
     if (!fromShell(event, deps)) return refused;
     const call = parseShellCall(raw);
     if (!call.ok) return { ok: false, error: call.error };
+    // (params were validated against the method's schema by parseShellCall)
+    const method: ShellMethod = call.method;
+    const params = call.params as Params<ShellMethod> as never;
     try {
-      const client = await deps.daemon();
-      const result = await client.call(call.method, call.params as Params<ShellMethod>);
+      if (method === 'session.login') {
+        closeAdmin();
+        const client = await deps.adminConnection();
+        try {
+          const result = await client.call('session.login', params);
+          await client.call('events.subscribe', {});
+          admin = client;
+          client.onEvent((rawEvent) => {
+            const event = Event.safeParse(rawEvent);
+            if (!event.success) return;
+            if (!(adminEventTypes as readonly string[]).includes(event.data.type)) return;
+            deps.sendEvent(event.data);
+            if (event.data.type === 'session.closed' && admin === client) closeAdmin();
+          });
+          return { ok: true, result };
+        } catch (err) {
+          client.close();
+          throw err;
+        }
+      }
+      const client = admin && isAdminShellMethod(method) ? admin : await deps.daemon();
+      const result = await client.call(method, params);
+      if (method === 'session.logout' && client === admin) closeAdmin();
       return { ok: true, result };
     } catch (err) {
       const e = err instanceof CloisonError ? err : new CloisonError('INTERNAL', String(err));

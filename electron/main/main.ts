@@ -108,6 +108,8 @@ async function start(): Promise<void> {
   installIpc({
     shell: () => shell,
     daemon: daemon.client,
+    adminConnection: daemon.newConnection,
+    sendEvent: (event) => shell?.send('cloison:event', event),
     vncUrl: async (level) => vnc.url(level),
     levelSwitched: (level) => {
       if (!levels.some((l) => l.id === level)) return;

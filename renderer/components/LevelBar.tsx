@@ -4,6 +4,7 @@ import { useShell } from '../context.js';
 import { switchLevel } from '../keyboard.js';
 import { useShellStore } from '../context.js';
 import type { Locale } from '../i18n.js';
+import { AdminEntry } from './admin/AdminConsole.js';
 
 /** A shape per position: the non-colour signal, read with the label. */
 export const SHAPES = ['●', '▲', '■', '◆', '★', '⬟', '⬢', '✚', '✖'];
@@ -83,6 +84,7 @@ export function LevelBar() {
           );
         })}
       </div>
+      <AdminEntry />
       <label className="language">
         {t('language')}{' '}
         <select

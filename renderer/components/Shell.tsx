@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useShell, useShellStore } from '../context.js';
 import { installShortcuts } from '../keyboard.js';
+import { AdminConsole } from './admin/AdminConsole.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { LevelBar } from './LevelBar.js';
 import { Notifications } from './Notifications.js';
@@ -19,13 +20,18 @@ export function Shell() {
   const locale = useShell((s) => s.locale);
   const t = useShell((s) => s.t);
   const kiosk = useShell((s) => s.kiosk?.enabled === true);
+  const adminOpen = useShell((s) => s.adminOpen);
   const [sendFrom, setSendFrom] = useState<string | undefined>();
   useEffect(() => installShortcuts(store), [store]);
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
   return (
-    <div className="shell" data-active-level={active?.id} data-kiosk={kiosk || undefined}>
+    <div
+      className={adminOpen ? 'shell admin-open' : 'shell'}
+      data-active-level={active?.id}
+      data-kiosk={kiosk || undefined}
+    >
       <LevelBar />
       <DaemonBanner />
       {kiosk ? <KioskActivity /> : null}
@@ -38,6 +44,7 @@ export function Shell() {
           <Workspace key={level.id} level={level} onSendFiles={setSendFrom} />
         ))}
       </main>
+      <AdminConsole />
       <Notifications />
       {sendFrom ? <SendFilesDialog from={sendFrom} onClose={() => setSendFrom(undefined)} /> : null}
       <ConfirmDialog />

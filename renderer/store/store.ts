@@ -1,11 +1,12 @@
 // The shell's one zustand store, in slices (levels, workspaces, transfers, notifications,
-// settings). It is a view of what the daemon reports: actions ask the daemon and record its answer;
+// settings, admin). It is a view of what the daemon reports: actions ask the daemon and record its answer;
 // no security decision reads this store.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { CloisonError } from '../../core/contract/errors.js';
 import type { Event } from '../../core/contract/methods.js';
 import type { ShellApi } from '../../core/contract/shell.js';
 import { createKioskSlice, type KioskSlice } from './kiosk.js';
+import { createAdminSlice, type AdminSlice } from './admin.js';
 import { createLevelsSlice, type LevelsSlice } from './levels.js';
 import { createNotificationsSlice, type NotificationsSlice } from './notifications.js';
 import { createSettingsSlice, type SettingsSlice } from './settings.js';
@@ -17,7 +18,8 @@ export type ShellState = LevelsSlice &
   TransfersSlice &
   NotificationsSlice &
   SettingsSlice &
-  KioskSlice & {
+  KioskSlice &
+  AdminSlice & {
     /** Applies one daemon event to the slices. */
     receive(event: Event): void;
     /** A read-only call for views that list (files.list, policy.explain); errors are the caller's. */
@@ -65,6 +67,7 @@ export function createShellStore(
       ...createNotificationsSlice(ctx),
       ...createSettingsSlice(ctx, options.languages),
       ...createKioskSlice(ctx),
+      ...createAdminSlice(ctx),
       call: (method, params) => api.call(method, params),
       vncUrl: (level) => api.vncUrl(level),
       receive(event) {
@@ -78,6 +81,8 @@ export function createShellStore(
           event.type === 'shell.daemon'
         )
           get().applyKioskEvent(event);
+        else if (event.type === 'audit.entry') get().receiveAuditEntry(event.entry);
+        else if (event.type === 'session.closed') get().adminSessionClosed(event.reason);
         else if (event.type === 'audit.status' && !event.available) {
           get().notify({
             kind: 'error',

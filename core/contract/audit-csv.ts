@@ -1,5 +1,6 @@
 // Audit entries as CSV for spreadsheets: fixed columns first, the rest as JSON in one column.
-import type { AuditEntry } from '../contract/methods.js';
+// One format for `cloison audit … --csv` and the shell's audit viewer export; pure, no I/O.
+import type { AuditEntry } from './methods.js';
 
 const columns = [
   'seq',
@@ -14,7 +15,7 @@ const columns = [
   'reason',
 ] as const;
 
-function cell(value: unknown): string {
+export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   // Quote always; double the quotes. A leading =,+,-,@ is prefixed so no spreadsheet runs it.
@@ -29,7 +30,7 @@ export function toCsv(entries: readonly AuditEntry[]): string {
     for (const [k, v] of Object.entries(e)) {
       if (!(columns as readonly string[]).includes(k) && k !== 'hash' && k !== 'prev') rest[k] = v;
     }
-    return [...columns.map((c) => cell(e[c])), cell(rest), cell(e.hash)].join(',');
+    return [...columns.map((c) => csvCell(e[c])), csvCell(rest), csvCell(e.hash)].join(',');
   });
   return [header, ...rows].join('\n') + '\n';
 }
