@@ -20,7 +20,7 @@ export function Notifications() {
       ))}
       <ul aria-live="polite" data-testid="notifications">
         {notes.map((n) => (
-          <li key={n.id} className={`note ${n.kind}`} data-kind={n.kind}>
+          <li key={n.id} className={`note ${n.kind}`} data-kind={n.kind} data-note={n.id}>
             <span className="note-text">{visible(n.text)}</span>
             <button type="button" onClick={() => store.getState().dismiss(n.id)}>
               {t('dismiss')}
