@@ -13,7 +13,7 @@ import { hashPassphrase } from '../core/admin/passphrase.js';
 import { tailAudit } from '../core/audit/index.js';
 import { root, startDaemon, type TestDaemon } from '../core/testing/daemon.js';
 import { startHost, type Host } from '../host/server.js';
-import { browserMissing, CHROMIUM, CHROMIUM_ARGS, until } from './harness.js';
+import { browserMissing, CHROMIUM, CHROMIUM_ARGS, pageRpc, until } from './harness.js';
 
 const missing = browserMissing();
 const ALICE = 'alice passphrase, long enough';
@@ -68,24 +68,8 @@ async function openPage(host: Host): Promise<Page> {
   return page;
 }
 
-/** A call as the page makes it: through the host's /rpc, with the page's own cookies. */
-function rpc(page: Page, method: string, params: unknown = {}) {
-  return page.evaluate(
-    async ({ method, params }) => {
-      const res = await fetch('/rpc', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ method, params }),
-      });
-      return (await res.json()) as {
-        ok: boolean;
-        result?: unknown;
-        error?: { code: string; message: string };
-      };
-    },
-    { method, params },
-  );
-}
+/** A call as the page makes it: through the host's /rpc, with what the tab holds. */
+const rpc = pageRpc;
 
 function notifications(page: Page): Promise<string> {
   return page.getByTestId('notifications').innerText();
@@ -551,7 +535,7 @@ describe.skipIf(missing)('an idle administration session', () => {
       );
       expect(await notifications(page)).toContain('idle for 0.05 minutes');
       expect(await console.getByLabel('Passphrase').isVisible()).toBe(true);
-      // The host forgot the session with the daemon: its cookie opens nothing any more.
+      // The host forgot the session with the daemon: its id opens nothing any more.
       expect((await rpc(page, 'audit.verify')).error?.code).toBe('NOT_ALLOWED');
       await page.context().close();
     } finally {

@@ -64,6 +64,36 @@ export function displayShare(page: Page, level: string, rgb: readonly number[]):
   );
 }
 
+/** A shell call's raw answer, as the host gives it. */
+export interface PageAnswer {
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+/**
+ * A call as the page itself can make it, with what the tab holds (its session secret, its admin
+ * session): what a script injected in the page, or the person at the devtools, could send.
+ */
+export function pageRpc(page: Page, method: string, params: unknown = {}): Promise<PageAnswer> {
+  return page.evaluate(
+    async ({ method, params }) => {
+      const admin = sessionStorage.getItem('cloison-admin');
+      const res = await fetch('/rpc', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-cloison-session': sessionStorage.getItem('cloison-session') ?? '',
+          ...(admin ? { 'x-cloison-admin': admin } : {}),
+        },
+        body: JSON.stringify({ method, params }),
+      });
+      return (await res.json()) as PageAnswer;
+    },
+    { method, params },
+  );
+}
+
 export interface Shell {
   daemon: TestDaemon;
   host: Host;

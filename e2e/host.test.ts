@@ -1,21 +1,30 @@
-// The browser host's walls, from outside: every request needs the session secret and this host's
-// name, calls need the shell's origin and are validated against the contract before the daemon
-// sees them, and the page runs under a CSP that refuses inline and foreign code.
-import { request } from 'node:http';
+// The browser host's walls, from outside: every call and socket needs the session secret and this
+// host's name, calls need the shell's origin and are validated against the contract before the
+// daemon sees them, the secret never travels where another port of 127.0.0.1 gets it, and the page
+// runs under a CSP that refuses inline and foreign code.
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { browserMissing, startShell, type Shell } from './harness.js';
 
 const missing = browserMissing();
 let shell: Shell;
-let cookie = '';
+let secret = '';
+
+/** The secret an opening page hands to its tab, if any. */
+const secretIn = (html: string) =>
+  /<meta name="cloison-session" content="([^"]+)"/u.exec(html)?.[1];
 
 beforeAll(async () => {
   shell = await startShell();
-  // What a browser does with the opening link: exchange the one-time token for the cookie.
+  // What a browser does with the opening link: exchange the one-time token for the page and its
+  // secret.
   const opened = await http('GET', shell.host.newOpeningUrl());
-  expect(opened.status).toBe(303);
-  cookie = String(opened.headers['set-cookie']).split(';')[0]!;
+  expect(opened.status).toBe(200);
+  expect(opened.headers['set-cookie']).toBeUndefined();
+  secret = secretIn(opened.body) ?? '';
+  expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/u);
 });
 afterAll(async () => {
   await shell?.close();
@@ -46,7 +55,7 @@ function http(
 function call(body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   return http('POST', `${shell.host.origin}/rpc`, {
     headers: {
-      cookie,
+      'x-cloison-session': secret,
       origin: shell.host.origin,
       'content-type': 'application/json',
       ...headers,
@@ -57,32 +66,45 @@ function call(body: unknown, headers: Record<string, string> = {}): Promise<Answ
 
 describe('browser host', () => {
   describe('when a request has no session secret', () => {
-    it('refuses the page, the assets and the calls', async () => {
-      for (const path of ['/', '/assets/shell.js', '/rpc']) {
-        const res = await http(path === '/rpc' ? 'POST' : 'GET', `${shell.host.origin}${path}`, {
-          headers: { origin: shell.host.origin, 'content-type': 'application/json' },
-          body: path === '/rpc' ? '{"method":"levels.list"}' : undefined,
-        });
-        expect(res.status, path).toBe(403);
-        expect(res.body).toContain('secret');
+    it('refuses the calls, and serves the page and its code without any secret in them', async () => {
+      const res = await http('POST', `${shell.host.origin}/rpc`, {
+        headers: { origin: shell.host.origin, 'content-type': 'application/json' },
+        body: '{"method":"levels.list"}',
+      });
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('secret');
+      for (const path of ['/', '/assets/shell.js']) {
+        const page = await http('GET', `${shell.host.origin}${path}`);
+        expect(page.status, path).toBe(200);
+        expect(page.body, path).not.toContain(secret);
+        expect(secretIn(page.body), path).toBeUndefined();
       }
     });
 
-    it('refuses a wrong secret', async () => {
-      const res = await call({ method: 'levels.list' }, { cookie: 'cloison-session=guessed' });
+    it('refuses a wrong secret, and a cookie holding the right one', async () => {
+      const res = await call({ method: 'levels.list' }, { 'x-cloison-session': 'guessed' });
       expect(res.status).toBe(403);
+      const cookie = await http('POST', `${shell.host.origin}/rpc`, {
+        headers: {
+          cookie: `cloison-session=${secret}`,
+          origin: shell.host.origin,
+          'content-type': 'application/json',
+        },
+        body: '{"method":"levels.list"}',
+      });
+      expect(cookie.status).toBe(403);
     });
 
     it('refuses an opening link used twice', async () => {
       const url = shell.host.newOpeningUrl();
-      expect((await http('GET', url)).status).toBe(303);
+      expect((await http('GET', url)).status).toBe(200);
       const again = await http('GET', url);
       expect(again.status).toBe(403);
-      expect(again.headers['set-cookie']).toBeUndefined();
+      expect(secretIn(again.body)).toBeUndefined();
     });
 
     it('refuses a WebSocket to the events or to a display', async () => {
-      for (const path of ['/events', '/vnc/internet']) {
+      for (const path of ['/events', '/vnc/internet', '/events?session=guessed']) {
         const refused = await new Promise<string>((resolve) => {
           const ws = new WebSocket(`${shell.host.origin.replace('http', 'ws')}${path}`, {
             origin: shell.host.origin,
@@ -110,7 +132,7 @@ describe('browser host', () => {
       const cross = await call({ method: 'levels.list' }, { origin: 'http://evil.example' });
       expect(cross.status).toBe(403);
       const noOrigin = await http('POST', `${shell.host.origin}/rpc`, {
-        headers: { cookie, 'content-type': 'application/json' },
+        headers: { 'x-cloison-session': secret, 'content-type': 'application/json' },
         body: '{"method":"levels.list"}',
       });
       expect(noOrigin.status).toBe(403);
@@ -156,10 +178,10 @@ describe('browser host', () => {
     it('bridges no display for a bad level name or a level that is not running', async () => {
       const closed = (path: string) =>
         new Promise<{ code: number; reason: string }>((resolve) => {
-          const ws = new WebSocket(`${shell.host.origin.replace('http', 'ws')}${path}`, {
-            origin: shell.host.origin,
-            headers: { cookie },
-          });
+          const ws = new WebSocket(
+            `${shell.host.origin.replace('http', 'ws')}${path}?session=${secret}`,
+            { origin: shell.host.origin },
+          );
           ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
           ws.on('error', () => {});
         });
@@ -196,8 +218,42 @@ describe('browser host', () => {
   });
 
   describe.skipIf(missing)('the page', () => {
+    it('never sends its secret to another port of 127.0.0.1, where a level may listen', async () => {
+      // A level on the host network listening on loopback, as the trial's attacker did.
+      const seen: IncomingHttpHeaders[] = [];
+      const trap = createServer((req, res) => {
+        seen.push(req.headers);
+        res.end('<!doctype html><title>trap</title>');
+      });
+      await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
+      const port = (trap.address() as AddressInfo).port;
+      try {
+        const { page, context } = await shell.open();
+        // The shell works in this tab (the control: it holds its secret).
+        expect(await page.evaluate(() => sessionStorage.getItem('cloison-session'))).toMatch(
+          /^[A-Za-z0-9_-]{43}$/u,
+        );
+        expect(page.url()).toBe(`${shell.host.origin}/`);
+        const other = await context.newPage();
+        await other.goto(`http://127.0.0.1:${port}/`);
+        await other.evaluate(
+          (origin) => fetch(`${origin}/rpc`, { method: 'POST', mode: 'no-cors' }).catch(() => {}),
+          shell.host.origin,
+        );
+        expect(seen.length).toBeGreaterThan(0);
+        for (const headers of seen) {
+          expect(JSON.stringify(headers)).not.toContain(
+            await page.evaluate(() => sessionStorage.getItem('cloison-session') ?? ''),
+          );
+          expect(headers.cookie).toBeUndefined();
+        }
+      } finally {
+        trap.close();
+      }
+    });
+
     it('is served with a strict Content-Security-Policy that blocks inline scripts', async () => {
-      const res = await http('GET', `${shell.host.origin}/`, { headers: { cookie } });
+      const res = await http('GET', `${shell.host.origin}/`);
       const csp = String(res.headers['content-security-policy']);
       expect(csp).toContain("default-src 'none'");
       expect(csp).toContain("script-src 'self'");

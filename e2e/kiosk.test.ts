@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from '../core/contract/methods.js';
 import { root } from '../core/testing/daemon.js';
-import { browserMissing, startShell, until, type Shell } from './harness.js';
+import { browserMissing, pageRpc, startShell, until, type Shell } from './harness.js';
 
 const missing = browserMissing();
 
@@ -58,26 +58,9 @@ describe.skipIf(missing)('the kiosk in Chromium', () => {
   });
 
   it('has the daemon refuse a forbidden launch even when the page calls the API itself', async () => {
-    const answer = await page.evaluate(async () => {
-      const res = await fetch('/rpc', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          method: 'apps.launch',
-          params: { level: 'office', app: 'terminal' },
-        }),
-      });
-      return res.json();
-    });
+    const answer = await pageRpc(page, 'apps.launch', { level: 'office', app: 'terminal' });
     expect(answer).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } });
-    const restricted = await page.evaluate(async () => {
-      const res = await fetch('/rpc', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ method: 'levels.start', params: { level: 'restricted' } }),
-      });
-      return res.json();
-    });
+    const restricted = await pageRpc(page, 'levels.start', { level: 'restricted' });
     expect(restricted).toMatchObject({ ok: false, error: { code: 'NOT_ALLOWED' } });
     const [office] = (await shell.admin.call('levels.status', { level: 'office' })).levels;
     expect(office!.apps).toEqual([]);
@@ -164,14 +147,7 @@ describe.skipIf(missing)('the kiosk in Chromium', () => {
     const admin = await shell.daemon.client('admin');
     try {
       await until('the autostart terminal of the new daemon', () => terminal(admin), 30_000);
-      const status = await page.evaluate(async () => {
-        const res = await fetch('/rpc', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ method: 'kiosk.status', params: {} }),
-        });
-        return res.json();
-      });
+      const status = await pageRpc(page, 'kiosk.status');
       expect(status).toMatchObject({
         ok: true,
         result: { enabled: true, levels: ['internet', 'office'] },

@@ -1,5 +1,6 @@
 // The browser host's admin sessions: each `session.login` from the page opens a daemon connection
-// of its own, bound to the browser by an HttpOnly cookie, so the user's connection never gains an
+// of its own, named by an id the page's tab keeps and sends in a header (never a cookie, which
+// other ports of 127.0.0.1 would receive too), so the user's connection never gains an
 // administrator's calls and an approval comes from another session than the request. Trust
 // boundary: the page; the daemon still decides every call's role, this only routes.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -8,8 +9,6 @@ import { DaemonClient } from '../core/client/client.js';
 import { CloisonError } from '../core/contract/errors.js';
 import { Event, type Params, type Result } from '../core/contract/methods.js';
 import { adminEventTypes, type AdminShellMethod } from '../core/contract/shell.js';
-
-export const ADMIN_COOKIE = 'cloison-admin';
 
 interface AdminSession {
   client: DaemonClient;
@@ -26,8 +25,8 @@ export class AdminSessions {
   ) {}
 
   /**
-   * Opens a connection, says who the shell's user is, and logs in on it. Returns the cookie value
-   * that names the session; a refused login leaves nothing open (the daemon's delay applies).
+   * Opens a connection, says who the shell's user is, and logs in on it. Returns the id that names
+   * the session; a refused login leaves nothing open (the daemon's delay applies).
    */
   async login(
     params: Params<'session.login'>,
@@ -59,9 +58,8 @@ export class AdminSessions {
     }
   }
 
-  /** The session a request's cookie names, if it is still open. */
-  find(cookieHeader: string | undefined): string | undefined {
-    const given = cookieValue(cookieHeader, ADMIN_COOKIE);
+  /** The session a request names (its header or query), if it is still open. */
+  find(given: string | undefined): string | undefined {
     if (!given) return undefined;
     for (const id of this.sessions.keys()) {
       const a = Buffer.from(id);
@@ -103,13 +101,4 @@ export class AdminSessions {
   closeAll(): void {
     for (const id of [...this.sessions.keys()]) this.drop(id);
   }
-}
-
-export function cookieValue(cookieHeader: string | undefined, name: string): string | undefined {
-  if (!cookieHeader) return undefined;
-  for (const part of cookieHeader.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
 }

@@ -1,9 +1,11 @@
 // The browser host: serves the shell's renderer on loopback to a system Chromium where no Electron
 // runtime exists, and bridges it to the daemon's user socket. Trust boundary: anything that can
-// reach loopback can knock, so every request needs the per-session secret (a one-time token in
-// the opening URL, exchanged for an HttpOnly cookie), a Host naming this server (no DNS
-// rebinding), and for calls an Origin naming it (no cross-site request); every call is validated
-// against core/contract before it is forwarded. The host decides nothing: the daemon does.
+// reach loopback can knock, so every call and socket needs the per-session secret (a one-time
+// token in the opening URL, exchanged for a secret the page keeps in its tab's sessionStorage and
+// sends in a header; never a cookie, which the browser would also send to any other port of
+// 127.0.0.1, where a level on the host network may listen), a Host naming this server (no DNS
+// rebinding), and an Origin naming it (no cross-site request); every call is validated against
+// core/contract before it is forwarded. The host decides nothing: the daemon does.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -20,9 +22,14 @@ import {
   type ShellAnswer,
   type ShellMethod,
 } from '../core/contract/shell.js';
-import { ADMIN_COOKIE, AdminSessions } from './admin-sessions.js';
+import { AdminSessions } from './admin-sessions.js';
 
-export const COOKIE = 'cloison-session';
+/** The header (calls) and query parameter (WebSockets) that carry the session secret. */
+export const SECRET_HEADER = 'x-cloison-session';
+/** The header and query parameter that name this tab's administration session, once opened. */
+export const ADMIN_HEADER = 'x-cloison-admin';
+/** Where the opening page hands the secret to the renderer, which moves it to sessionStorage. */
+export const SECRET_META = 'cloison-session';
 /** The largest call body accepted (a clipboard item is never sent by the shell, only names). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,7 +48,7 @@ export interface HostOptions {
 export interface Host {
   /** http://127.0.0.1:PORT */
   origin: string;
-  /** The opening URL, with a one-time token: the first request to it gets the session cookie. */
+  /** The opening URL, with a one-time token: the first request to it gets the session secret. */
   openingUrl: string;
   /** A new opening URL (one-time), e.g. for a test's second browser. */
   newOpeningUrl(): string;
@@ -85,7 +92,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const text = JSON.stringify(event);
     for (const ws of eventSockets) ws.send(text);
   });
-  const vncBridges = new Map<string, { ws: WebSocket; unix: Socket }>();
+  const vncBridges = new Set<{ ws: WebSocket; unix: Socket }>();
 
   let origin = '';
   let hostHeader = '';
@@ -96,11 +103,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
     return `${origin}/session?token=${token}`;
   };
 
-  /** Host and secret, checked on every request; the reason, when refused. */
-  function refusal(req: IncomingMessage): { status: number; reason: string } | undefined {
+  /** Host and secret, checked on every call and socket; the reason, when refused. */
+  function refusal(
+    req: IncomingMessage,
+    given: string | undefined,
+  ): { status: number; reason: string } | undefined {
     if (req.headers.host !== hostHeader)
       return { status: 421, reason: `This host answers only to ${hostHeader}.` };
-    if (!hasSecret(req.headers.cookie, secret))
+    if (!sameSecret(given, secret))
       return {
         status: 403,
         reason: 'This session needs its secret: open the URL that `npm start` printed.',
@@ -127,19 +137,22 @@ export async function startHost(options: HostOptions): Promise<Host> {
       if (!tokens.delete(token)) {
         return send(res, 403, 'text/plain', 'This opening link was used already or is unknown.');
       }
-      res.writeHead(303, {
-        location: '/',
-        'set-cookie': `${COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
+      // The shell's page itself, with the secret for this tab; the renderer keeps it in the tab's
+      // sessionStorage (another origin, another port included, cannot read it) and puts `/` in
+      // the address bar.
+      res.writeHead(200, {
+        'content-type': TYPES['.html']!,
+        ...securityHeaders(origin),
       });
-      res.end();
+      res.end(withSecret(files.get('index.html')!, secret));
       return;
     }
-    const refused = refusal(req);
-    if (refused) return send(res, refused.status, 'text/plain', refused.reason);
+    if (req.headers.host !== hostHeader)
+      return send(res, 421, 'text/plain', `This host answers only to ${hostHeader}.`);
 
     if (url.pathname === '/rpc') {
+      const refused = refusal(req, header(req, SECRET_HEADER));
+      if (refused) return answer(res, refused.status, fail('NOT_ALLOWED', refused.reason));
       if (req.method !== 'POST')
         return answer(res, 405, fail('INVALID_REQUEST', 'Calls are POSTed.'));
       if (!sameOrigin(req)) {
@@ -168,13 +181,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
       }
       const call = parseShellCall(raw);
       if (!call.ok) return answer(res, 400, { ok: false, error: call.error });
-      const admin = admins.find(req.headers.cookie);
+      const admin = admins.find(header(req, ADMIN_HEADER));
       try {
         if (call.method === 'session.login') {
-          // A new login replaces this browser's previous admin session, whatever its outcome.
+          // A new login replaces this tab's previous admin session, whatever its outcome.
           if (admin) admins.drop(admin);
           const opened = await admins.login(call.params as Params<'session.login'>);
-          res.setHeader('set-cookie', adminCookie(opened.id));
+          res.setHeader(ADMIN_HEADER, opened.id);
           return answer(res, 200, { ok: true, result: opened.result });
         }
         // Without an open admin session, admin methods go to the user's connection, where the
@@ -186,10 +199,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
           admin && isAdminShellMethod(method)
             ? await admins.call(admin, method, params)
             : await daemon.call(method, params);
-        if (admin && call.method === 'session.logout') {
-          admins.drop(admin);
-          res.setHeader('set-cookie', adminCookie(''));
-        }
+        if (admin && call.method === 'session.logout') admins.drop(admin);
         return answer(res, 200, { ok: true, result });
       } catch (err) {
         const e =
@@ -215,9 +225,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
   // WebSockets: the same checks, plus the Origin (browsers send it on every upgrade).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
-    const refused =
-      refusal(req) ?? (sameOrigin(req) ? undefined : { status: 403, reason: 'origin' });
     const url = new URL(req.url ?? '/', origin);
+    // A browser's WebSocket sets no header of its own: the secret comes in the query.
+    const refused =
+      refusal(req, url.searchParams.get('session') ?? undefined) ??
+      (sameOrigin(req) ? undefined : { status: 403, reason: 'origin' });
     const vnc = /^\/vnc\/([^/]+)$/u.exec(url.pathname);
     const route =
       url.pathname === '/events'
@@ -227,7 +239,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
           : vnc
             ? 'vnc'
             : undefined;
-    const admin = route === 'admin-events' ? admins.find(req.headers.cookie) : undefined;
+    const admin =
+      route === 'admin-events'
+        ? admins.find(url.searchParams.get('admin') ?? undefined)
+        : undefined;
     if (route === 'admin-events' && !admin) {
       socket.end('HTTP/1.1 403 Refused\r\nconnection: close\r\n\r\n');
       return;
@@ -253,7 +268,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   /**
    * WebSocket ↔ the level's VNC Unix socket. The socket's path comes from the daemon, never from
-   * the page; one bridge per level, a new one replacing the old.
+   * the page. One bridge per view: a second tab's view leaves the first one's working.
    */
   async function bridgeVnc(ws: WebSocket, levelRaw: string): Promise<void> {
     const level = Id.safeParse(levelRaw);
@@ -269,17 +284,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
       );
     }
     if (!path) return ws.close(1011, 'That level is not running.');
-    vncBridges.get(level.data)?.ws.close(1000, 'Replaced by a new view.');
     const unix = netConnect(path);
     const bridge = { ws, unix };
-    vncBridges.set(level.data, bridge);
+    vncBridges.add(bridge);
     unix.on('data', (d) => ws.readyState === ws.OPEN && ws.send(d));
     unix.on('close', () => ws.close(1000, 'The level display closed.'));
     unix.on('error', () => ws.close(1011, 'The level display is unreachable.'));
     ws.on('message', (d: Buffer) => unix.write(d));
     ws.on('close', () => {
       unix.destroy();
-      if (vncBridges.get(level.data) === bridge) vncBridges.delete(level.data);
+      vncBridges.delete(bridge);
     });
   }
 
@@ -301,7 +315,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     async close() {
       for (const ws of eventSockets) ws.terminate();
       admins.closeAll();
-      for (const { ws } of vncBridges.values()) ws.terminate();
+      for (const { ws } of vncBridges) ws.terminate();
       wss.close();
       daemon.close();
       server.closeAllConnections();
@@ -322,21 +336,23 @@ function securityHeaders(origin: string): Record<string, string> {
   };
 }
 
-function hasSecret(cookieHeader: string | undefined, secret: string): boolean {
-  if (!cookieHeader) return false;
-  const expected = Buffer.from(secret);
-  for (const part of cookieHeader.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k !== COOKIE) continue;
-    const given = Buffer.from(v.join('='));
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
-  }
-  return false;
+function sameSecret(given: string | undefined, secret: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The admin session's cookie: HttpOnly like the secret's; an empty value clears it. */
-function adminCookie(id: string): string {
-  return `${ADMIN_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/${id ? '' : '; Max-Age=0'}`;
+/** One request header's value (a repeated header is no value). */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The shell's page with the tab's secret in a meta element (base64url: nothing to escape). */
+function withSecret(index: Buffer, secret: string): Buffer {
+  const meta = `<meta name="${SECRET_META}" content="${secret}" />`;
+  return Buffer.from(index.toString('utf8').replace('<head>', `<head>\n    ${meta}`));
 }
 
 function fail(code: ErrorCode, message: string): ShellAnswer {

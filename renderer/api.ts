@@ -1,6 +1,7 @@
 // The shell's only way to the daemon: `window.cloison`, which the Electron preload exposes, or in
-// the browser host the same interface over HTTP and WebSockets (the session cookie carries the
-// secret). Answers and events are validated against core/contract as they arrive.
+// the browser host the same interface over HTTP and WebSockets, each call and socket carrying the
+// tab's session secret (kept in sessionStorage: no other origin, no other port, reads it; never a
+// cookie). Answers and events are validated against core/contract as they arrive.
 import { CloisonError } from '../core/contract/errors.js';
 import { Event, methods, type Params, type Result } from '../core/contract/methods.js';
 import {
@@ -16,12 +17,35 @@ declare global {
   }
 }
 
+const SECRET_KEY = 'cloison-session';
+const ADMIN_KEY = 'cloison-admin';
+
+/**
+ * The tab's session secret: handed over once in the opening page (a meta element), then kept in
+ * this tab's sessionStorage, so that a reload keeps the session and the address bar shows `/`.
+ */
+export function sessionSecret(): string {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="cloison-session"]');
+  if (meta?.content) {
+    sessionStorage.setItem(SECRET_KEY, meta.content);
+    meta.remove();
+    history.replaceState(null, '', '/');
+  }
+  return sessionStorage.getItem(SECRET_KEY) ?? '';
+}
+
+/** A WebSocket URL of the host, with the tab's secret (and admin session) in its query. */
+function socketUrl(origin: string, path: string, extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams({ session: sessionSecret(), ...extra });
+  return `${origin.replace(/^http/u, 'ws')}${path}?${query.toString()}`;
+}
+
 /** The shell's API in the browser host: calls POSTed to /rpc, events from /events. */
 export function browserApi(origin: string = location.origin): ShellApi {
   const listeners = new Set<(event: Event) => void>();
   let socket: WebSocket | undefined;
   const open = () => {
-    socket = new WebSocket(`${origin.replace(/^http/u, 'ws')}/events`);
+    socket = new WebSocket(socketUrl(origin, '/events'));
     socket.onmessage = (m) => {
       let raw: unknown;
       try {
@@ -38,11 +62,13 @@ export function browserApi(origin: string = location.origin): ShellApi {
     };
   };
   // The admin session's own events (live tail, its closing) come on a socket of their own, which
-  // the host opens only for the browser holding that session's cookie.
+  // the host opens only for the tab holding that session's id.
   let adminSocket: WebSocket | undefined;
   const openAdmin = () => {
     adminSocket?.close();
-    const ws = new WebSocket(`${origin.replace(/^http/u, 'ws')}/admin-events`);
+    const admin = sessionStorage.getItem(ADMIN_KEY);
+    if (!admin) return;
+    const ws = new WebSocket(socketUrl(origin, '/admin-events', { admin }));
     adminSocket = ws;
     ws.onmessage = (m) => {
       let raw: unknown;
@@ -63,7 +89,10 @@ export function browserApi(origin: string = location.origin): ShellApi {
     async call<M extends ShellMethod>(method: M, params: Params<M>): Promise<Result<M>> {
       const result = await post(method, params);
       if (method === 'session.login') openAdmin();
-      if (method === 'session.logout') adminSocket?.close();
+      if (method === 'session.logout') {
+        sessionStorage.removeItem(ADMIN_KEY);
+        adminSocket?.close();
+      }
       return result;
     },
     async vncUrl(level) {
@@ -79,12 +108,20 @@ export function browserApi(origin: string = location.origin): ShellApi {
   async function post<M extends ShellMethod>(method: M, params: Params<M>): Promise<Result<M>> {
     let res: Response;
     try {
+      const admin = sessionStorage.getItem(ADMIN_KEY);
       res = await fetch(`${origin}/rpc`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          'x-cloison-session': sessionSecret(),
+          ...(admin ? { 'x-cloison-admin': admin } : {}),
+        },
         body: JSON.stringify({ method, params }),
-        credentials: 'same-origin',
+        credentials: 'omit',
       });
+      // A login's answer names the tab's new admin session.
+      const opened = res.headers.get('x-cloison-admin');
+      if (method === 'session.login' && opened) sessionStorage.setItem(ADMIN_KEY, opened);
     } catch {
       throw new CloisonError('INTERNAL', 'The shell host cannot be reached.', {
         unreachable: true,
@@ -139,9 +176,12 @@ export function electronApi(bridge: ShellBridge): ShellApi {
 
 /** Where a level's display is bridged (VNC over a WebSocket), for noVNC. */
 export function vncUrl(level: string, origin: string = location.origin): string {
-  return `${origin.replace(/^http/u, 'ws')}/vnc/${encodeURIComponent(level)}`;
+  return socketUrl(origin, `/vnc/${encodeURIComponent(level)}`);
 }
 
 export function shellApi(): ShellApi {
-  return window.cloison ? electronApi(window.cloison) : browserApi();
+  if (window.cloison) return electronApi(window.cloison);
+  // Taken from the opening page at once: the address bar shows `/`, not the page that gave it.
+  sessionSecret();
+  return browserApi();
 }
