@@ -133,6 +133,18 @@ describe.skipIf(missing)('the shell in Chromium', () => {
       ).toBe(1);
     });
 
+    it('fits a running display in the window, so the level bar never scrolls away', async () => {
+      await page.keyboard.press('Control+Alt+Digit2');
+      await expect.poll(() => share('office', BLUE), { timeout: 30_000 }).toBeGreaterThan(0.2);
+      const layout = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        width: window.innerWidth,
+        bar: document.querySelector('[role=tablist]')!.getBoundingClientRect().left,
+      }));
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.width);
+      expect(layout.bar).toBeGreaterThanOrEqual(0);
+    });
+
     it('stops an app from its stop button', async () => {
       await page.keyboard.press('Control+Alt+Digit2');
       const ws = page.getByTestId('workspace-office');
