@@ -34,7 +34,9 @@ describe('web apps in a compartment', () => {
 
     it('blocks every navigation but the app origins', () => {
       const policy = browserPolicy(app, { webPermissions: [] });
-      expect(policy.URLBlocklist).toEqual(['*']);
+      expect(policy.URLBlocklist).toEqual(
+        expect.arrayContaining(['*', 'chrome://*', 'devtools://*']),
+      );
       expect(policy.URLAllowlist).toEqual(['https://.a.example:443']);
     });
 

@@ -49,7 +49,8 @@ export function browserPolicy(
 ): Record<string, unknown> {
   const setting = (p: WebPermission) => (granted(level, p) ? 1 : 2);
   return {
-    URLBlocklist: ['*'],
+    // `*` leaves Chromium's own pages open (the trial reached chrome://settings): named too.
+    URLBlocklist: ['*', 'chrome://*', 'chrome-untrusted://*', 'devtools://*', 'view-source:*'],
     URLAllowlist: originFilters(app),
     DefaultGeolocationSetting: setting('geolocation'),
     DefaultNotificationsSetting: setting('notifications'),
