@@ -152,7 +152,8 @@ export class ConfigEditor {
     return this.deps.versions.list();
   }
 
-  async version(version: number) {
+  /** A past version's text; an auditor sees it without passphrase hashes, as in `show`. */
+  async version(version: number, role: 'admin' | 'auditor' = 'auditor') {
     const record = (await this.deps.versions.list()).find((v) => v.version === version);
     if (!record) {
       throw new CloisonError(
@@ -161,7 +162,8 @@ export class ConfigEditor {
         { version },
       );
     }
-    return { version: record, text: await this.deps.versions.text(version) };
+    const text = await this.deps.versions.text(version);
+    return { version: record, text: role === 'admin' ? text : hidePassphrases(text) };
   }
 
   apply(text: string, reason: string, actor: string, basedOn?: string): Promise<Applied> {

@@ -494,10 +494,12 @@ export class Broker {
       await this.audit(transfer, 'transfer.failed', actor, { error: error.code });
       throw new CloisonError(error.code, transfer.outcome, error.details);
     });
-    transfer.items = transfer.items.map((item) => {
+    // Set on the items themselves, not on copies: the sanitiser fills in the same objects later
+    // (its digest and version), and the audit entry must have both.
+    for (const item of transfer.items) {
       const at = item.name !== undefined ? places.get(item.name) : undefined;
-      return at ? { ...item, quarantinedAs: at } : item;
-    });
+      if (at) item.quarantinedAs = at;
+    }
   }
 
   private async end(

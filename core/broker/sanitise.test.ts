@@ -259,12 +259,17 @@ describe('a file transfer under a rule with quarantine', () => {
       expect(existsSync(join(high, 'Quarantine'))).toBe(false);
     });
 
-    it('is audited with where the original was kept', async () => {
+    it('is audited with where the original was kept, and with both digests and the sanitiser', async () => {
       const entry = await lastEntry();
       expect(entry.event).toBe('transfer.delivered');
+      const delivered = readFileSync(join(high, 'Incoming/low/kept.pdf'));
       expect(entry.items[0]).toMatchObject({
         sha256: sha256(original),
         quarantinedAs: 'Quarantine/kept.pdf',
+        sanitised: {
+          sha256: sha256(delivered),
+          sanitiser: expect.stringMatching(/^pdf-rasterise@/u),
+        },
       });
     });
 

@@ -468,7 +468,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
           print(g, checked, () => (diff ? diff : 'no change'));
           return exitCodes.ok;
         }
-        if (!g.json) out.stdout(`${printable(diff)}\n`);
+        if (!g.json) out.stdout(`${diff.split('\n').map(printable).join('\n')}\n`);
         const reason = values.reason ?? (await askReason());
         const applied = await c.call('config.apply', { text, reason, basedOn: shown.digest });
         print(

@@ -168,7 +168,7 @@ function refuse(
       code: 'NOT_ALLOWED',
       message: session.login
         ? `"${method}" needs ${who} session; this one is ${session.login.role === 'admin' ? 'an administrator' : 'an auditor'}’s (${session.login.account}).`
-        : `"${method}" needs ${who} session: open one first (session.login, \`cloison login\`), or use the admin socket.`,
+        : `"${method}" needs ${who} session: open one first (session.login; in the CLI \`--login ACCOUNT\`), or use the admin socket.`,
       details,
     };
   }

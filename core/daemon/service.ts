@@ -365,7 +365,11 @@ export class Service {
       'config.apply': (params, session) =>
         this.editor.apply(params.text, params.reason, actorOf(session), params.basedOn),
       'config.history': async () => ({ versions: await this.editor.history() }),
-      'config.version': (params) => this.editor.version(params.version),
+      'config.version': (params, session) =>
+        this.editor.version(
+          params.version,
+          session.role === 'admin' || session.login?.role === 'admin' ? 'admin' : 'auditor',
+        ),
       'config.rollback': (params, session) =>
         this.editor.rollback(params.version, params.reason, actorOf(session), params.basedOn),
       'config.dryRun': (params) => this.editor.dryRun(params.text, params.transfer),

@@ -1,6 +1,6 @@
 // One level's workspace: its launcher, its display (the active app's view), its running apps with
 // stop buttons, the files that arrived, and the "send files" action.
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useShell, useShellStore } from '../context.js';
 import type { LevelInfo } from '../../core/contract/methods.js';
 import { LevelDisplay } from './LevelDisplay.js';
@@ -16,6 +16,7 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   const vncUrlOf = useShell((s) => s.vncUrl);
   const webViews = useShell((s) => s.webViews);
   const main = useRef<HTMLDivElement>(null);
+  const [confirmStop, setConfirmStop] = useState(false);
   // Kiosk: only what the daemon lets the user launch, no stop buttons, an error page for an app
   // given up after repeated crashes.
   const kiosk = useShell((s) => s.kiosk?.enabled === true);
@@ -98,11 +99,35 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
           </button>
         </p>
         {state?.running && !kiosk ? (
-          <p>
-            <button type="button" onClick={() => void store.getState().stopLevel(level.id)}>
-              {t('stopLevel')}
-            </button>
-          </p>
+          confirmStop ? (
+            // An ephemeral level loses its home when it stops: asked once more, refusal first.
+            <p role="group" aria-label={t('stopLevelAsk', { level: level.label })}>
+              <span>{t('stopLevelAsk', { level: level.label })}</span>{' '}
+              <button type="button" autoFocus onClick={() => setConfirmStop(false)}>
+                {t('keepRunning')}
+              </button>{' '}
+              <button
+                type="button"
+                onClick={() => {
+                  setConfirmStop(false);
+                  void store.getState().stopLevel(level.id);
+                }}
+              >
+                {t('stopAndWipe')}
+              </button>
+            </p>
+          ) : (
+            <p>
+              <button
+                type="button"
+                onClick={() =>
+                  level.ephemeral ? setConfirmStop(true) : void store.getState().stopLevel(level.id)
+                }
+              >
+                {t('stopLevel')}
+              </button>
+            </p>
+          )
         ) : null}
         {incoming.length > 0 ? (
           <>
