@@ -235,6 +235,24 @@ export class Broker {
     return ended.map(withoutContent);
   }
 
+  /**
+   * Ends every transfer still waiting for a confirmation or an approval (a kiosk's reset: the next
+   * person must not find, nor answer, the last one's requests); audited like any cancel.
+   */
+  async cancelWaiting(actor: string, outcome: string): Promise<number> {
+    let ended = 0;
+    for (const held of this.store.all()) {
+      const { status } = held.transfer;
+      if (status !== 'waiting-for-user' && status !== 'waiting-for-approval') continue;
+      await this.end(held, 'cancelled', outcome, actor).catch(() => {
+        const transfer: Transfer = { ...held.transfer, status: 'cancelled', outcome };
+        this.store.finish(held, transfer);
+      });
+      ended++;
+    }
+    return ended;
+  }
+
   close(): void {
     this.store.clear();
   }

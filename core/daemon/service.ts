@@ -104,6 +104,14 @@ export class Service {
       config: () => this.loaded.config,
       levels: this.levels,
       clearClipboardBuffers: () => this.clipboardBuffers.clear(),
+      cancelWaitingTransfers: () =>
+        this.broker.cancelWaiting('cloisond (kiosk reset)', 'the kiosk session was reset'),
+      endLogins: async (reason) => {
+        let closed = 0;
+        for (const session of this.sessions)
+          if (session.login && (await this.admins.logout(session, reason))) closed++;
+        return closed;
+      },
       emit: (event) => this.emit(event),
       audit: async (fields) => {
         await audit.append(fields);
@@ -199,6 +207,15 @@ export class Service {
     await this.levels.prepare(false);
     void this.kiosk.start();
     this.emit({ type: 'config.reloaded', digest: next.digest });
+  }
+
+  /**
+   * A kiosk's user reaches only the levels it offers, whatever the call (files, clipboard, logs):
+   * a level it hides is not a place to put, read or hide anything in. Administrators are not bound.
+   */
+  private offered(session: Session, ...levels: string[]): void {
+    if (isAdministrator(session)) return;
+    for (const level of levels) allowedByKiosk(mayStartLevel(this.loaded.config, level));
   }
 
   /** To subscribed sessions that may read the audit log (admin socket, or an admin or auditor login). */
@@ -306,9 +323,15 @@ export class Service {
           allowedByKiosk(mayStartLevel(this.loaded.config, params.level));
         return (await this.levels.start(params.level, actorOf(session))).state();
       },
-      'levels.stop': (params, session) => this.levels.stop(params.level, actorOf(session)),
+      'levels.stop': (params, session) => {
+        this.offered(session, params.level);
+        return this.levels.stop(params.level, actorOf(session));
+      },
       'levels.status': (params) => ({ levels: this.levels.status(params.level) }),
-      'levels.log': (params) => this.levels.log(params.level, params.count),
+      'levels.log': (params, session) => {
+        this.offered(session, params.level);
+        return this.levels.log(params.level, params.count);
+      },
       'apps.launch': async (params, session) => {
         // The kiosk's word is the daemon's: a shell or a script on the user socket asking directly
         // is refused like the UI, which merely hides the launcher.
@@ -325,18 +348,34 @@ export class Service {
         this.levels.stopApp(params.level, params.id, actorOf(session)),
       'compartments.run': (params, session) =>
         this.levels.run(params.level, params.argv, actorOf(session)),
-      'clipboard.send': (params, session) => this.broker.sendClipboard(params, session),
-      'files.send': (params, session) => this.broker.sendFiles(params, session),
-      'clipboard.capture': (params, session) => this.clipboardBuffers.capture(params, session),
-      'clipboard.paste': (params, session) => this.clipboardBuffers.paste(params, session),
-      'files.list': async (params) => {
+      'clipboard.send': (params, session) => {
+        this.offered(session, params.from, params.to);
+        return this.broker.sendClipboard(params, session);
+      },
+      'files.send': (params, session) => {
+        this.offered(session, params.from, params.to);
+        return this.broker.sendFiles(params, session);
+      },
+      'clipboard.capture': (params, session) => {
+        this.offered(session, params.from);
+        return this.clipboardBuffers.capture(params, session);
+      },
+      'clipboard.paste': (params, session) => {
+        this.offered(session, params.to);
+        return this.clipboardBuffers.paste(params, session);
+      },
+      'files.list': async (params, session) => {
+        this.offered(session, params.level);
         const level = this.levels.level(params.level);
         return {
           level: level.id,
           ...(await listFolder(levelHome(this.options.paths, level), params.path)),
         };
       },
-      'files.preview': (params) => this.broker.previewFiles(params),
+      'files.preview': (params, session) => {
+        this.offered(session, params.from, params.to);
+        return this.broker.previewFiles(params);
+      },
       'transfers.list': (_params, session) => ({ transfers: this.broker.list(session) }),
       'transfers.get': (params, session) => this.broker.get(params.id, session),
       'transfers.confirm': (params, session) => this.broker.confirm(params.id, session),

@@ -1,7 +1,8 @@
 // Kiosk mode through the daemon's API, with real compartments and displays: what the kiosk forbids
 // is refused on the user socket whoever asks; an autostart app killed from outside comes back in its
 // level, and after repeated ends is given up; the idle reset wipes the ephemeral level's home,
-// empties the broker's clipboard buffer and starts the autostart apps again.
+// empties the broker's clipboard buffer, closes administrators' logins, cancels the transfers left
+// waiting, and starts the autostart apps again; a level the kiosk hides is reached by no call.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,8 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonClient } from '../client/client.js';
 import type { AppProcess, Event } from '../contract/methods.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { hashPassphrase } from '../admin/passphrase.js';
 
-const config = `
+const ALICE = 'correct horse battery';
+
+const config = (hash: string) => `
+administration:
+  accounts: [{ name: alice, role: admin, passphrase: "${hash}" }]
 broker:
   compartments: { tmpBytes: 8388608 }
 levels:
@@ -39,6 +45,7 @@ kiosk:
   restart: { maxRestarts: 2, windowSeconds: 600 }
 rules:
   - { id: text-up, kind: clipboard, from: "*", to: up, types: [text/plain], action: allow, sanitise: plain-text }
+  - { id: notes-up, kind: file, from: "*", to: up, types: [text/plain], action: ask }
 `;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
@@ -65,7 +72,7 @@ describe('kiosk mode in the daemon', () => {
     until('an event', async () => events.slice(after).find(match));
 
   beforeAll(async () => {
-    daemon = await startDaemon({ config });
+    daemon = await startDaemon({ config: config(await hashPassphrase(ALICE)) });
     user = await daemon.client('user');
     admin = await daemon.client('admin');
     await user.call('events.subscribe', {});
@@ -117,6 +124,24 @@ describe('kiosk mode in the daemon', () => {
       expect(
         (await user.call('levels.status', { level: 'public' })).levels[0]!.apps,
       ).not.toContainEqual(expect.objectContaining({ app: 'other' }));
+    });
+
+    it('lets no call reach a level it hides: files, clipboard, logs', async () => {
+      for (const call of [
+        user.call('files.list', { level: 'hidden', path: '' }),
+        user.call('files.preview', { from: 'public', to: 'hidden', paths: ['x.txt'] }),
+        user.call('files.send', { from: 'public', to: 'hidden', paths: ['x.txt'] }),
+        user.call('clipboard.capture', { from: 'hidden' }),
+        user.call('clipboard.paste', { to: 'hidden' }),
+        user.call('levels.log', { level: 'hidden', count: 10 }),
+      ]) {
+        await expect(call).rejects.toMatchObject({
+          code: 'NOT_ALLOWED',
+          message: expect.stringContaining('does not offer level "hidden"'),
+        });
+      }
+      // The control: an offered level is listed.
+      expect((await user.call('files.list', { level: 'office', path: '' })).level).toBe('office');
     });
 
     it('still lets the administrator socket do it (the control)', async () => {
@@ -198,6 +223,17 @@ describe('kiosk mode in the daemon', () => {
       expect(captured.items[0]!.size).toBeGreaterThan(0);
 
       expect(existsSync(leftover)).toBe(true);
+      // The last person's request waiting for its confirmation, and an administrator's login.
+      await writeFile(join(daemon.home({ id: 'public', ephemeral: true }), 'notes.txt'), 'mine\n');
+      const waiting = await user.call('files.send', {
+        from: 'public',
+        to: 'office',
+        paths: ['notes.txt'],
+      });
+      expect(waiting.status).toBe('waiting-for-user');
+      const adminShell = await daemon.client('user');
+      await adminShell.call('session.login', { account: 'alice', passphrase: ALICE });
+      expect((await adminShell.call('session.whoami', {})).login?.account).toBe('alice');
       const mark = events.length;
       expect(await user.call('kiosk.activity', {})).toEqual({ idleSeconds: 2 });
       const reset = await nextEvent((e) => e.type === 'kiosk.reset', mark);
@@ -213,7 +249,16 @@ describe('kiosk mode in the daemon', () => {
       });
       expect(after.launchedBy).toContain('autostart');
       const audit = await admin.call('audit.search', { event: 'kiosk.reset' });
-      expect(audit.entries.at(-1)).toMatchObject({ wiped: ['public'], clipboardBuffers: 1 });
+      expect(audit.entries.at(-1)).toMatchObject({
+        wiped: ['public'],
+        clipboardBuffers: 1,
+        loginsClosed: 1,
+        transfersCancelled: 1,
+      });
+      // Nothing of the last person to answer, and no administrator left logged in.
+      expect((await user.call('transfers.get', { id: waiting.id })).status).toBe('cancelled');
+      expect(await adminShell.call('session.whoami', {})).not.toHaveProperty('login');
+      adminShell.close();
     });
   });
 });

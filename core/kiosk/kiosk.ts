@@ -20,6 +20,10 @@ export interface KioskDeps {
   };
   /** Empties every session's clipboard buffer in the broker; returns how many held content. */
   clearClipboardBuffers(): number;
+  /** Ends the transfers still waiting for an answer; returns how many. */
+  cancelWaitingTransfers(): Promise<number>;
+  /** Closes every administrator's or auditor's login on the user socket; returns how many. */
+  endLogins(reason: string): Promise<number>;
   emit: (event: Event) => void;
   audit: (fields: { actor: string; event: string } & Record<string, unknown>) => Promise<void>;
   log: (line: string) => void;
@@ -96,6 +100,9 @@ export class KioskSupervisor {
     const config = this.deps.config();
     // First what a next person must not find: the broker's buffers, then the ephemeral homes.
     const buffers = this.deps.clearClipboardBuffers();
+    // Nor an administrator's login left open, nor a request of the last person to answer.
+    const logins = await this.deps.endLogins('kiosk reset');
+    const transfers = await this.deps.cancelWaitingTransfers();
     const offered = new Set(offeredLevels(config));
     const wiped: string[] = [];
     const restart: string[] = [];
@@ -113,6 +120,8 @@ export class KioskSupervisor {
       reason,
       wiped,
       clipboardBuffers: buffers,
+      loginsClosed: logins,
+      transfersCancelled: transfers,
     });
     this.deps.log(`kiosk: session reset (${reason}); wiped ${wiped.join(', ') || 'no level'}`);
     this.deps.emit({ type: 'kiosk.reset', reason, ...(start ? { startLevel: start } : {}) });
