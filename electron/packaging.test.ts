@@ -3,7 +3,7 @@
 // must not have, the .deb names its dependencies and maintainer scripts, and `npm run package` /
 // `npm run dist` say in one line that no Electron runtime is here (where there is none).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +105,38 @@ describe('packaging', () => {
         expect(postinst).toContain(`deploy/systemd/${unit}`);
         expect(existsSync(join(root, 'deploy/systemd', unit))).toBe(true);
       }
+    });
+  });
+
+  describe('the .deb, more closely', () => {
+    const config = JSON.parse(readFileSync(join(root, 'electron-builder.json'), 'utf8')) as {
+      deb: { afterRemove: string };
+      extraFiles: { from: string }[];
+    };
+
+    it("carries the daemon's libraries, without which bin/cloisond cannot start", () => {
+      expect(config.extraFiles.map((e) => e.from)).toContain('node_modules');
+    });
+
+    it('disables and removes nothing on an upgrade, only on remove or purge', () => {
+      // The commands it may run, replaced by stubs that say they were called.
+      const dir = mkdtempSync(join(tmpdir(), 'cloison-postrm-'));
+      const log = join(dir, 'calls');
+      for (const name of ['systemctl', 'rm', 'deluser', 'delgroup']) {
+        writeFileSync(join(dir, name), `#!/bin/sh\necho "${name} $*" >> "${log}"\n`, {
+          mode: 0o755,
+        });
+      }
+      const run = (arg: string) =>
+        spawnSync('sh', [join(root, config.deb.afterRemove), arg], {
+          env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` },
+          encoding: 'utf8',
+        });
+      expect(run('upgrade').status).toBe(0);
+      expect(existsSync(log)).toBe(false);
+      // The control: a removal does remove the units.
+      expect(run('remove').status).toBe(0);
+      expect(readFileSync(log, 'utf8')).toContain('rm -f /lib/systemd/system/cloisond.service');
     });
   });
 

@@ -44,6 +44,16 @@ describe('the kiosk session unit', () => {
     expect(unit).toMatch(/^TTYPath=\/dev\/tty7$/m);
   });
 
+  it('gives the compositor a runtime folder of its own, and cage no console switching', () => {
+    // ProtectHome=tmpfs hides /run/user: without its own folder, cage has no Wayland socket.
+    expect(unit).toMatch(/^RuntimeDirectory=cloison-kiosk$/m);
+    expect(unit).toMatch(/^Environment=XDG_RUNTIME_DIR=\/run\/cloison-kiosk$/m);
+    const script = readFileSync(join(root, 'bin/cloison-kiosk-session'), 'utf8');
+    const cage = script.split('\n').find((l) => l.startsWith('exec cage'))!;
+    // cage's -s *allows* Ctrl+Alt+Fn to another console, out of the kiosk.
+    expect(cage.split(' ')).not.toContain('-s');
+  });
+
   it('has a start script that says in one line why it cannot run here, and exits 78', () => {
     // Where no packaged Electron shell sits beside bin/ (this checkout), it refuses, with the reason.
     const run = spawnSync(join(root, 'bin/cloison-kiosk-session'), [], { encoding: 'utf8' });

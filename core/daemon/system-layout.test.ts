@@ -124,6 +124,31 @@ describe('the systemd unit', () => {
     expect(missing.code).not.toBe(0);
   });
 
+  it.skipIf(process.getuid?.() !== 0)(
+    'mounts nothing over /proc, where bubblewrap could then not mount its own',
+    () => {
+      // What ProtectKernelTunables= does (a read-only /proc/sys over /proc), then a compartment's
+      // bwrap: the kernel refuses its fresh /proc. The same bwrap without it is the control.
+      const bwrap =
+        'setpriv --reuid=65534 --regid=65534 --clear-groups bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true';
+      const run = (prefix: string) =>
+        spawnSync('unshare', ['-m', 'sh', '-c', `${prefix}${bwrap}`], { encoding: 'utf8' });
+      expect(run('').status).toBe(0);
+      const over = run(
+        'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && ',
+      );
+      expect(over.status).not.toBe(0);
+      expect(over.stderr).toMatch(/Can't mount proc/);
+      for (const directive of [
+        'ProtectKernelTunables',
+        'ProtectKernelLogs',
+        'ProtectProc',
+        'ProcSubset',
+      ])
+        expect(unit).not.toMatch(new RegExp(`^${directive}=`, 'm'));
+    },
+  );
+
   it('keeps what bubblewrap needs: user namespaces, no setuid', () => {
     expect(unit).not.toMatch(/^RestrictNamespaces=/m);
     expect(unit).not.toMatch(/^PrivateUsers=yes/m);

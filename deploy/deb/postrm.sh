@@ -1,7 +1,13 @@
 #!/bin/sh
 # The .deb's post-removal: the units and the link go; on purge, the accounts and the state too
 # (the audit log with it: purge is the administrator's explicit choice).
+# An upgrade also runs this script (with "upgrade"): then nothing is disabled or removed, so a
+# kiosk an administrator enabled stays enabled.
 set -e
+case "$1" in
+  remove|purge) ;;
+  *) exit 0 ;;
+esac
 if [ -d /run/systemd/system ]; then
   systemctl disable --now cloison-kiosk.service cloisond.service 2>/dev/null || true
 fi
