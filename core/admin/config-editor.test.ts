@@ -12,6 +12,7 @@ import type { DaemonClient } from '../client/client.js';
 import { CloisonError } from '../contract/errors.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { hidePassphrases } from './config-editor.js';
+import { hashPassphrase } from './passphrase.js';
 
 const config = `# Two levels; PNG files may not go up yet.
 levels:
@@ -182,6 +183,65 @@ describe('the rules editor', () => {
     expect(
       (await failure(user.call('config.apply', { text: config, reason: 'mine now' }))).code,
     ).toBe('NOT_ALLOWED');
+  });
+});
+
+describe("an administrator's login from the shell", () => {
+  const ALICE = 'correct horse battery';
+  const text = (hash: string, argv: string, label = 'Office') => `administration:
+  accounts: [{ name: alice, role: admin, passphrase: "${hash}" }]
+levels:
+  - { id: internet, label: Internet, colour: "#aa0000", rank: 0 }
+  - id: office
+    label: ${label}
+    colour: "#0000aa"
+    rank: 1
+    apps: [{ id: terminal, label: Terminal, type: native, argv: [${argv}] }]
+rules: []
+`;
+  let daemon: TestDaemon;
+  let hash: string;
+
+  beforeAll(async () => {
+    hash = await hashPassphrase(ALICE);
+    daemon = await startDaemon({ config: text(hash, 'xterm') });
+  });
+  afterAll(async () => {
+    await daemon?.cleanup();
+  });
+
+  it('may rename a level, and may not change what runs in it; the admin socket may', async () => {
+    const shell = await daemon.client('user', 'alice');
+    const admin = await daemon.client('admin', 'root');
+    try {
+      await shell.call('session.login', { account: 'alice', passphrase: ALICE });
+      const before = await shell.call('config.show', {});
+      // An app that would send the level's files out: refused, and nothing changed.
+      const refused = await failure(
+        shell.call('config.apply', {
+          text: text(hash, 'perl, -e, "exfiltrate"'),
+          reason: 'helper',
+        }),
+      );
+      expect(refused.code).toBe('NOT_ALLOWED');
+      expect(refused.message).toContain('changes app "terminal" of level "office"');
+      expect((await shell.call('config.show', {})).digest).toBe(before.digest);
+      // A label is the console's to change.
+      const renamed = await shell.call('config.apply', {
+        text: text(hash, 'xterm', 'Bureau'),
+        reason: 'French',
+      });
+      expect(renamed.version.version).toBeGreaterThan(0);
+      // The control: the machine's administrator, on the admin socket, may change the app.
+      const changed = await admin.call('config.apply', {
+        text: text(hash, 'xterm, -bg, black', 'Bureau'),
+        reason: 'dark terminal',
+      });
+      expect(changed.version.version).toBeGreaterThan(renamed.version.version);
+    } finally {
+      shell.close();
+      admin.close();
+    }
   });
 });
 

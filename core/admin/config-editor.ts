@@ -2,6 +2,7 @@
 // with the daemon's own loader, ask a candidate how it would decide (one question, or the last
 // audited transfers again), apply it whole or not at all, and keep every applied version for
 // rollback. Each change is one audit entry with the digests of the old and new rule sets.
+import { changesToWhatRuns } from './confined.js';
 import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -166,15 +167,31 @@ export class ConfigEditor {
     return { version: record, text: role === 'admin' ? text : hidePassphrases(text) };
   }
 
-  apply(text: string, reason: string, actor: string, basedOn?: string): Promise<Applied> {
-    const run = this.queue.then(() => this.applyNow(text, reason, actor, basedOn));
+  /**
+   * `confined`: the caller is an administrator's login on the user socket, who may change rules,
+   * labels and colours but not what runs in a level (see confined.ts).
+   */
+  apply(
+    text: string,
+    reason: string,
+    actor: string,
+    basedOn?: string,
+    confined = false,
+  ): Promise<Applied> {
+    const run = this.queue.then(() => this.applyNow(text, reason, actor, basedOn, confined));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  async rollback(version: number, reason: string, actor: string, basedOn?: string) {
+  async rollback(
+    version: number,
+    reason: string,
+    actor: string,
+    basedOn?: string,
+    confined = false,
+  ) {
     const text = await this.deps.versions.text(version);
-    return this.apply(text, `${reason} (rollback to version ${version})`, actor, basedOn);
+    return this.apply(text, `${reason} (rollback to version ${version})`, actor, basedOn, confined);
   }
 
   private async applyNow(
@@ -182,6 +199,7 @@ export class ConfigEditor {
     reason: string,
     actor: string,
     basedOn: string | undefined,
+    confined: boolean,
   ): Promise<Applied> {
     const { loaded: previous, file } = this.deps.current();
     if (basedOn !== undefined && basedOn !== previous.digest) {
@@ -199,6 +217,14 @@ export class ConfigEditor {
     }
     // Refused whole: the old configuration stays in force and on disk.
     const next = await this.load(text);
+    const runs = confined ? changesToWhatRuns(previous.config, next.config) : [];
+    if (runs.length > 0) {
+      throw new CloisonError(
+        'NOT_ALLOWED',
+        `From the shell's administration, this change is refused: it ${runs.join('; ')}. What runs in a level and what it reaches decide who reads its files; change it on the admin socket (\`cloison rules apply\` without --login, as the machine's administrator).`,
+        { changes: runs },
+      );
+    }
     const target = this.deps.target();
     if ((await this.deps.versions.list()).length === 0) {
       // The starting point is kept too, so that the first change can be rolled back.

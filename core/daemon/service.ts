@@ -402,7 +402,13 @@ export class Service {
         ),
       'config.validate': (params) => this.editor.validate(params.text),
       'config.apply': (params, session) =>
-        this.editor.apply(params.text, params.reason, actorOf(session), params.basedOn),
+        this.editor.apply(
+          params.text,
+          params.reason,
+          actorOf(session),
+          params.basedOn,
+          session.role !== 'admin',
+        ),
       'config.history': async () => ({ versions: await this.editor.history() }),
       'config.version': (params, session) =>
         this.editor.version(
@@ -410,7 +416,13 @@ export class Service {
           session.role === 'admin' || session.login?.role === 'admin' ? 'admin' : 'auditor',
         ),
       'config.rollback': (params, session) =>
-        this.editor.rollback(params.version, params.reason, actorOf(session), params.basedOn),
+        this.editor.rollback(
+          params.version,
+          params.reason,
+          actorOf(session),
+          params.basedOn,
+          session.role !== 'admin',
+        ),
       'config.dryRun': (params) => this.editor.dryRun(params.text, params.transfer),
       'config.replay': (params) => this.editor.replay(params.text, params.count),
       'approvals.list': () => ({ approvals: this.broker.approvals() }),
