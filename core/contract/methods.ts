@@ -233,6 +233,12 @@ const Actor = z
   .refine(
     (s) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(s),
     'an actor name may not contain control, format or line-separator characters (Unicode Cc, Cf, Zl, Zp)',
+  )
+  // The daemon writes `alice [admin] (user-7)` for a login's actions: a name that brings its own
+  // brackets could pass for one in the audit log (compared in NFKC, so full-width ones too).
+  .refine(
+    (s) => !/[[\]()]/u.test(s.normalize('NFKC')),
+    'an actor name may not contain brackets or parentheses (the audit log uses them for logins and sessions)',
   );
 
 interface MethodOptions {

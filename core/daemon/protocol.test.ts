@@ -140,6 +140,9 @@ describe('daemon protocol', () => {
       ['carrying a zero-width space', 'b\u200Bob', 'control, format'],
       ['empty', '', '1 to 64 characters'],
       ['over 64 characters', 'a'.repeat(65), '1 to 64 characters'],
+      ['posing as a login', 'alice [admin]', 'brackets or parentheses'],
+      ['posing as a session', 'bob (user-3)', 'brackets or parentheses'],
+      ['posing with full-width brackets', 'alice ［admin］', 'brackets or parentheses'],
     ])('refuses a name %s, naming the rule', async (_what, actor, rule) => {
       const client = await DaemonClient.connect(daemon.paths.userSocket);
       const error = await client.call('session.hello', { actor }).catch((e: unknown) => e);
