@@ -240,6 +240,15 @@ describe('roles', () => {
         expect(entry.decision).toBe('deny');
         expect(entry.actor).toMatch(/carol/);
       }
+      // The same from the CLI: --by filters (the global --actor would say who the caller is).
+      const cli = await daemon.cli(['--json', 'audit', 'search', '--by', 'carol']);
+      expect(cli.code).toBe(0);
+      const listed = cli.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { actor: string });
+      expect(listed.length).toBeGreaterThanOrEqual(1);
+      for (const entry of listed) expect(entry.actor).toMatch(/carol/);
       const one = await user.call('audit.search', { event: 'admin', limit: 1 });
       expect(one.entries).toHaveLength(1);
       expect(one.more).toBe(true);

@@ -56,7 +56,7 @@ commands:
   audit tail [-n N]                       the last entries
   audit export [--since ISO] [--until ISO] [--csv]   entries as JSON Lines (or CSV)
   audit search [--since ISO] [--until ISO] [--level L] [--kind K] [--decision D] [--rule R]
-               [--actor TEXT] [--event E] [--limit N] [--csv]   the newest matching entries
+               [--by ACTOR] [--event E] [--limit N] [--csv]   the newest matching entries
   reload                                  make the daemon re-read its configuration (admin socket)
   whoami                                  this connection's socket, actor and login
   admins hash                             a passphrase hash for administration.accounts (the
@@ -604,7 +604,8 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       kind: { type: 'string' },
       decision: { type: 'string' },
       rule: { type: 'string' },
-      actor: { type: 'string' },
+      // Not --actor: that is the global option saying who *you* are (it would be taken as that).
+      by: { type: 'string' },
       event: { type: 'string' },
       limit: { type: 'string', default: '1000' },
     });
@@ -614,7 +615,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       if (!Number.isSafeInteger(limit) || limit < 1)
         throw new UsageError('--limit is a positive number');
       const pick = (
-        key: 'since' | 'until' | 'level' | 'kind' | 'decision' | 'rule' | 'actor' | 'event',
+        key: 'since' | 'until' | 'level' | 'kind' | 'decision' | 'rule' | 'event',
       ) => (values[key] !== undefined ? { [key]: values[key] } : {});
       const result = await withClient(g, 'admin', (c) =>
         c.call('audit.search', {
@@ -624,7 +625,7 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
           ...pick('kind'),
           ...pick('decision'),
           ...pick('rule'),
-          ...pick('actor'),
+          ...(values.by !== undefined ? { actor: values.by } : {}),
           ...pick('event'),
           limit,
         } as Parameters<typeof c.call<'audit.search'>>[1]),
