@@ -178,6 +178,27 @@ describe('the rules editor', () => {
     expect(history.text.trim().split('\n')).toHaveLength(4);
   });
 
+  it('refuses to apply a copy from `rules show` once someone else changed the configuration', async () => {
+    const shown = await daemon.cli(['rules', 'show']);
+    expect(shown.text.split('\n')[0]).toMatch(/^# cloison-based-on: [0-9a-f]{64}$/u);
+    const file = join(daemon.dir, 'mine.yaml');
+    await writeFile(file, shown.text.replace('label: Internet', 'label: Web') + '\n');
+    // Meanwhile another administrator changes it.
+    const current = (await admin.call('config.show', {})).text;
+    await admin.call('config.apply', {
+      text: current.replace('label: Office', 'label: Theirs'),
+      reason: 'theirs',
+    });
+    const stale = await daemon.cli(['rules', 'apply', file, '--reason', 'mine']);
+    expect(stale.code).not.toBe(0);
+    expect(stale.stderr).toMatch(/changed since this edit began/u);
+    expect((await admin.call('config.show', {})).text).toContain('label: Theirs');
+    // The control: a fresh copy applies.
+    const fresh = await daemon.cli(['rules', 'show']);
+    await writeFile(file, fresh.text.replace('label: Internet', 'label: Web') + '\n');
+    expect((await daemon.cli(['rules', 'apply', file, '--reason', 'mine'])).code).toBe(0);
+  });
+
   it('keeps the user socket out of it', async () => {
     expect((await failure(user.call('config.show', {}))).code).toBe('NOT_ALLOWED');
     expect(

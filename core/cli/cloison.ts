@@ -428,7 +428,9 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
           print(g, v, () => v.text.replace(/\n$/, ''));
         } else {
           const shown = await c.call('config.show', {});
-          print(g, shown, () => shown.text.replace(/\n$/, ''));
+          // The first line says which configuration the text is: `rules apply` of an edited copy
+          // is refused if the configuration changed since (another administrator's change).
+          print(g, shown, () => `${BASED_ON}${shown.digest}\n${shown.text.replace(/\n$/, '')}`);
         }
         return exitCodes.ok;
       }
@@ -448,7 +450,12 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       }
       if (verb === 'check' || verb === 'apply' || verb === 'edit') {
         const shown = await c.call('config.show', {});
-        const text = verb === 'edit' ? await editText(shown.text) : await readText(arg);
+        const written = verb === 'edit' ? await editText(shown.text) : await readText(arg);
+        const { text, basedOn } = basedOnLine(written);
+        if (verb === 'apply' && basedOn === undefined)
+          out.stderr(
+            `warning: ${printable(arg ?? '')} does not say which configuration it was edited from (no "${BASED_ON.trim()}" first line, as \`cloison rules show\` writes): a change made since by someone else is overwritten\n`,
+          );
         const checked = await c.call('config.validate', { text });
         if (!checked.valid) {
           out.stderr(
@@ -470,7 +477,11 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
         }
         if (!g.json) out.stdout(`${diff.split('\n').map(printable).join('\n')}\n`);
         const reason = values.reason ?? (await askReason());
-        const applied = await c.call('config.apply', { text, reason, basedOn: shown.digest });
+        const applied = await c.call('config.apply', {
+          text,
+          reason,
+          basedOn: verb === 'edit' ? shown.digest : (basedOn ?? shown.digest),
+        });
         print(
           g,
           applied,
@@ -614,9 +625,8 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
       const limit = Number(values.limit);
       if (!Number.isSafeInteger(limit) || limit < 1)
         throw new UsageError('--limit is a positive number');
-      const pick = (
-        key: 'since' | 'until' | 'level' | 'kind' | 'decision' | 'rule' | 'event',
-      ) => (values[key] !== undefined ? { [key]: values[key] } : {});
+      const pick = (key: 'since' | 'until' | 'level' | 'kind' | 'decision' | 'rule' | 'event') =>
+        values[key] !== undefined ? { [key]: values[key] } : {};
       const result = await withClient(g, 'admin', (c) =>
         c.call('audit.search', {
           ...pick('since'),
@@ -828,6 +838,14 @@ function printClipboardResult(
     out.stderr(describeTransfer(transfer) + '\n');
   }
   return exitCodeForTransfer(transfer);
+}
+
+const BASED_ON = '# cloison-based-on: ';
+
+/** A text as `rules show` wrote it: the digest it was shown from, and the configuration itself. */
+function basedOnLine(written: string): { text: string; basedOn?: string } {
+  const match = /^# cloison-based-on: ([0-9a-f]{64})\r?\n/u.exec(written);
+  return match ? { text: written.slice(match[0].length), basedOn: match[1]! } : { text: written };
 }
 
 function printEntries(g: Globals, entries: AuditEntry[], csv: boolean, lines = false): void {
