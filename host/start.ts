@@ -92,6 +92,11 @@ async function main(): Promise<void> {
   let daemon: ChildProcess | undefined;
   if (await reachable(paths.userSocket)) {
     say(`using the daemon already serving ${paths.userSocket}`);
+  } else if (run) {
+    // A system install's sockets were named: an embedded daemon elsewhere is not what was asked.
+    throw new Error(
+      `no daemon serves ${paths.userSocket}: start the system's (systemctl start cloisond), or leave --run and $CLOISON_RUN unset for the embedded one`,
+    );
   } else {
     daemon = await startDaemon(state);
     say(
@@ -105,6 +110,10 @@ async function main(): Promise<void> {
     rendererDir,
     ...(values.port ? { port: Number(values.port) } : {}),
     log: say,
+  }).catch((err: unknown) => {
+    // The daemon started for this shell does not outlive it.
+    daemon?.kill('SIGTERM');
+    throw err;
   });
   say(`open the shell (one-time link): ${host.openingUrl}`);
   process.stdout.write(`${host.openingUrl}\n`);
