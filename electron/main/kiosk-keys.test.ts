@@ -75,6 +75,7 @@ describe('kiosk keys', () => {
           '--state',
           '/var/lib/cloison',
           '--remote-debugging-portal',
+          '-remote-debugging-port=9377',
         ]),
       ).toEqual([
         '--remote-debugging-port=9222',
@@ -82,6 +83,7 @@ describe('kiosk keys', () => {
         '--inspect',
         '--inspect-brk=9229',
         '--js-flags=--allow-natives-syntax',
+        '-remote-debugging-port=9377',
       ]);
     });
   });

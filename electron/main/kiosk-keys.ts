@@ -78,9 +78,12 @@ export function kioskSwallows(
   return undefined;
 }
 
-/** Switches that would let a debugger or Node options into the shell; a kiosk refuses to start. */
+/**
+ * Switches that would let a debugger or Node options into the shell; a kiosk refuses to start.
+ * Chromium takes them with one dash too (`-remote-debugging-port=…`, seen working in the trial).
+ */
 const DEBUG_SWITCH =
-  /^--(remote-debugging-(port|pipe|address|targets)|inspect(-brk|-port|-publish-uid)?|js-flags|remote-allow-origins|auto-open-devtools-for-tabs)(=|$)/u;
+  /^--?(remote-debugging-(port|pipe|address|targets)|inspect(-brk|-port|-publish-uid)?|js-flags|remote-allow-origins|auto-open-devtools-for-tabs)(=|$)/u;
 
 export function debuggingSwitches(argv: readonly string[]): string[] {
   return argv.filter((a) => DEBUG_SWITCH.test(a));
