@@ -8,12 +8,28 @@ export function Notifications() {
   const t = useShell((s) => s.t);
   const progress = useShell((s) => s.progress);
   const moving = Object.entries(progress).filter(([, p]) => p.done < p.total);
+  const sanitising = useShell((s) => s.sanitising);
+  const pages = Object.entries(sanitising).filter(([, p]) => p.done < p.total);
   return (
     <aside className="notifications" aria-label={t('notifications')}>
       {moving.map(([id, p]) => (
         <p key={id} className="note info">
           <label>
             {t('progress', { id, done: p.done, total: p.total })}{' '}
+            <progress max={p.total} value={p.done} />
+          </label>
+        </p>
+      ))}
+      {pages.map(([id, p]) => (
+        <p key={`s-${id}`} className="note info" data-testid="sanitising">
+          <label>
+            {t('sanitisingPages', {
+              id,
+              sanitiser: p.sanitiser,
+              name: visible(p.name ?? ''),
+              done: p.done,
+              total: p.total,
+            })}{' '}
             <progress max={p.total} value={p.done} />
           </label>
         </p>

@@ -269,10 +269,26 @@ describe('events', () => {
     const events: Event[] = [
       { type: 'level.updated', level: { level: 'office', running: true, apps: [] } },
       { type: 'transfer.progress', id: 't-9', bytesDone: 5, bytesTotal: 10 },
+      {
+        type: 'transfer.sanitising',
+        id: 't-9',
+        from: 'internet',
+        to: 'office',
+        name: 'report.pdf',
+        sanitiser: 'pdf-rasterise',
+        done: 3,
+        total: 20,
+      },
     ];
     for (const e of events) store.getState().receive(e);
     expect(store.getState().states.office?.running).toBe(true);
     expect(store.getState().progress['t-9']).toEqual({ done: 5, total: 10 });
+    expect(store.getState().sanitising['t-9']).toEqual({
+      name: 'report.pdf',
+      sanitiser: 'pdf-rasterise',
+      done: 3,
+      total: 20,
+    });
   });
 });
 

@@ -74,6 +74,7 @@ export function createShellStore(
         if (event.type === 'level.updated') get().applyLevelState(event.level);
         else if (event.type === 'transfer.updated') get().applyTransfer(event.transfer);
         else if (event.type === 'transfer.progress') get().applyProgress(event);
+        else if (event.type === 'transfer.sanitising') get().applySanitising(event);
         else if (event.type === 'config.reloaded') void get().refreshLevels();
         else if (
           event.type === 'kiosk.reset' ||

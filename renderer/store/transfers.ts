@@ -6,11 +6,15 @@ import type { Event, Result, Transfer } from '../../core/contract/methods.js';
 import type { SliceContext } from './store.js';
 
 type Progress = Extract<Event, { type: 'transfer.progress' }>;
+type Sanitising = Extract<Event, { type: 'transfer.sanitising' }>;
 
 export interface TransfersSlice {
   captured: Result<'clipboard.capture'> | undefined;
   transfers: Record<string, Transfer>;
   progress: Record<string, { done: number; total: number }>;
+  /** A sanitiser's pages, per transfer and file, while it works (the daemon's word, page by page). */
+  sanitising: Record<string, { name?: string; sanitiser: string; done: number; total: number }>;
+  applySanitising(event: Sanitising): void;
   captureClipboard(level: string): Promise<void>;
   pasteClipboard(level: string): Promise<void>;
   sendFiles(from: string, to: string, paths: string[]): Promise<Transfer | undefined>;
@@ -83,6 +87,20 @@ export function createTransfersSlice({ api, set, get, report }: SliceContext): T
     captured: undefined,
     transfers: {},
     progress: {},
+    sanitising: {},
+    applySanitising(event) {
+      set({
+        sanitising: {
+          ...get().sanitising,
+          [event.id]: {
+            ...(event.name !== undefined ? { name: event.name } : {}),
+            sanitiser: event.sanitiser,
+            done: event.done,
+            total: event.total,
+          },
+        },
+      });
+    },
     captureClipboard: (level) =>
       inOrder(async () => {
         try {
