@@ -47,6 +47,13 @@ export interface BrokerDeps {
   emit: (event: Event, only?: { session?: string; role?: 'user' | 'admin' }) => void;
   /** The levels' clipboards (through their displays) and accounts; absent in unit tests. */
   levels?: Pick<Levels, 'readClipboard' | 'deliverClipboard'>;
+  /**
+   * The user socket is shared by several accounts (a system install's users' group): then each
+   * account is a person, and the approver of a transfer must be another account than its
+   * requester's, whatever names either gives. Alone on the socket (the embedded default), only
+   * names and logins can tell people apart.
+   */
+  accountsArePeople?: boolean;
 }
 
 /** Who did it, as the audit log records it: what the peer said, and the session it came on. */
@@ -608,6 +615,9 @@ export class Broker {
     this.expectStatus(held, 'waiting-for-approval');
     // Compared in a normal form: "BOB" or "bob " is still bob, and may not approve bob's request.
     if (
+      (this.deps.accountsArePeople === true &&
+        held.requesterUid !== undefined &&
+        session.peer?.uid === held.requesterUid) ||
       held.requesterSession === session.id ||
       sameActor(held.transfer.requester, session.actor) ||
       (session.login && sameActor(held.transfer.requester, session.login.account))

@@ -75,6 +75,7 @@ async function main(): Promise<number> {
       configFile,
       ...(args['rules-dir'] ? { rulesDir: resolve(args['rules-dir']) } : {}),
       log,
+      sharedUserSocket: userGid !== undefined,
       displayAccess: {
         mode: userGid !== undefined ? 0o660 : 0o600,
         ...(userGid !== undefined ? { gid: userGid } : {}),

@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonClient } from '../client/client.js';
-import { root, startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { defaultConfigYaml, root, startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { hashPassphrase } from '../admin/passphrase.js';
+
+const ALICE = 'correct horse battery';
 
 const asRoot = process.getuid?.() === 0;
 
@@ -39,7 +42,15 @@ function otherPerson(socket: string): ChildProcessWithoutNullStreams {
       for (let i; (i = buffer.indexOf('\\n')) >= 0; ) {
         const [cmd, id] = buffer.slice(0, i).split(' ');
         buffer = buffer.slice(i + 1);
-        const call = cmd === 'confirm' ? c.call('transfers.confirm', { id }) : c.call('transfers.list', {});
+        const call =
+          cmd === 'confirm'
+            ? c.call('transfers.confirm', { id })
+            : cmd === 'approve'
+              ? c
+                  .call('session.hello', { actor: 'bob' })
+                  .then(() => c.call('session.login', { account: 'ada', passphrase: ${JSON.stringify(ALICE)} }))
+                  .then(() => c.call('approvals.approve', { id, reason: 'checked' }))
+              : c.call('transfers.list', {});
         await call.then(
           (r) => console.log(JSON.stringify({ [cmd]: r })),
           (e) => console.log(JSON.stringify({ [cmd]: { code: e.code } })),
@@ -77,7 +88,9 @@ describe.skipIf(!asRoot)('two people on one user socket', () => {
 
   beforeAll(async () => {
     run = mkdtempSync(join(tmpdir(), 'cloison-run-'));
+    const accounts = `administration:\n  accounts: [{ name: ada, role: admin, passphrase: "${await hashPassphrase(ALICE)}" }]\n`;
     daemon = await startDaemon({
+      config: accounts + readFileSync(defaultConfigYaml, 'utf8'),
       wrap: (argv) => [...argv, '--run', run, '--user-group', 'users'],
     });
     const socket = join(run, 'user.sock');
@@ -129,5 +142,27 @@ describe.skipIf(!asRoot)('two people on one user socket', () => {
     expect(confirmed.status).toBe('delivered');
     await new Promise((r) => setTimeout(r, 300));
     expect(otherSaid.filter((l) => 'event' in l)).toEqual([]);
+  });
+
+  it('lets no account approve its own request, whatever name it logs in with; another account may', async () => {
+    writeFileSync(join(daemon.home('restricted'), 'down.txt'), 'for office\n');
+    const asked = await cli.call('files.send', {
+      from: 'restricted',
+      to: 'office',
+      paths: ['down.txt'],
+      justification: 'needed',
+    });
+    expect(asked.status).toBe('waiting-for-approval');
+    // The requester's own account, under another name, logged in as the administrator ada: refused.
+    const same = await DaemonClient.connect(join(run, 'user.sock'));
+    await same.call('session.hello', { actor: 'someone-else' });
+    await same.call('session.login', { account: 'ada', passphrase: ALICE });
+    await expect(
+      same.call('approvals.approve', { id: asked.id, reason: 'mine anyway' }),
+    ).rejects.toMatchObject({ code: 'APPROVER_IS_REQUESTER' });
+    same.close();
+    // The control: another account (another person), logged in as ada, approves it.
+    other.stdin.write(`approve ${asked.id}\n`);
+    expect(await said('approve')).toMatchObject({ status: 'delivered' });
   });
 });

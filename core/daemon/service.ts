@@ -33,6 +33,8 @@ export interface ServiceOptions {
   log: (line: string) => void;
   /** Who may reach the levels' remote displays: those who may use the user socket. */
   displayAccess?: RelayAccess;
+  /** The user socket serves a group of accounts (`--user-group`): each account is a person. */
+  sharedUserSocket?: boolean;
 }
 
 export class Service {
@@ -94,6 +96,7 @@ export class Service {
       paths: options.paths,
       emit: (event, only) => this.emit(event, only),
       levels: this.levels,
+      accountsArePeople: options.sharedUserSocket === true,
     });
     this.clipboardBuffers = new ClipboardBuffers({
       broker: this.broker,
