@@ -249,27 +249,26 @@ describe('pdf-rasterise', () => {
     it('a PDF of 10,000 tiny pages, before rendering any, without the broker growing', async () => {
       const input = new Uint8Array(plainPdf(10_000, 1, 1));
       const rss = process.memoryUsage().rss;
-      const started = Date.now();
       const error = await refusal(pdfRasterise.run(input, 'application/pdf', limits));
       expect(error.code).toBe('TOO_LARGE');
+      // Refused from the page count, before any page is rendered (no time bound here: speed is
+      // the bench's, and a loaded machine is slow, not wrong).
       expect(error.message).toBe('The PDF has 10000 pages, over the limit of 1000 pages.');
       expect(error.details).toMatchObject({ pages: 10_000, limit: 'pages' });
-      expect(Date.now() - started).toBeLessThan(10_000);
       expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 1024 * 1024);
     });
 
     it('the same 10,000 pages under a raised page limit, stopped by the time limit', async () => {
       const input = new Uint8Array(plainPdf(10_000, 1, 1));
       const documents = { ...DEFAULT_DOCUMENT_LIMITS, maxPages: 20_000, timeoutSeconds: 2 };
-      const started = Date.now();
       const error = await refusal(
         pdfRasterise.run(input, 'application/pdf', { ...limits, documents }),
       );
       expect(error.code).toBe('TOO_LARGE');
+      // Only the time limit says this: the conversion was stopped, not finished.
       expect(error.message).toBe(
         'Converting the PDF took longer than the limit of 2 s; it was stopped.',
       );
-      expect(Date.now() - started).toBeLessThan(8000);
     });
 
     it('a page too large to render, before rendering it', async () => {
