@@ -146,35 +146,12 @@ export class KioskSupervisor {
     this.crashes.set(key, decision.history);
     const how = info.exitCode !== undefined ? ` (exit status ${info.exitCode})` : '';
     if (decision.action === 'give-up') {
-      const message = `${info.app} of level ${info.level} is not restarted: ${decision.reason}.`;
-      this.failures.set(key, {
-        level: info.level,
-        app: info.app,
-        crashes: decision.crashes,
-        since: new Date(this.now()).toISOString(),
-        message,
-      });
-      this.deps.log(`kiosk: ${message}`);
-      // The shell hears of it once the audit log has it (or could not take it).
-      void this.deps
-        .audit({
-          actor: ACTOR,
-          event: 'kiosk.gave-up',
-          level: info.level,
-          app: info.app,
-          crashes: decision.crashes,
-        })
-        .catch(() => undefined)
-        .then(() =>
-          this.deps.emit({
-            type: 'kiosk.app',
-            level: info.level,
-            app,
-            outcome: 'failed',
-            crashes: decision.crashes,
-            message,
-          }),
-        );
+      this.givenUp(
+        info.level,
+        app,
+        decision.crashes,
+        `${info.app} of level ${info.level} is not restarted: ${decision.reason}.`,
+      );
       return;
     }
     void this.deps.levels.launchApp(info.level, app, `${ACTOR}: restart after it ended${how}`).then(
@@ -188,8 +165,34 @@ export class KioskSupervisor {
           message: `${app} ended${how} and was restarted in level ${info.level}.`,
         });
       },
-      (err: unknown) => this.deps.log(`kiosk: restarting ${key} failed: ${String(err)}`),
+      // A restart that cannot even start is a failure the person sees, not a line in a log.
+      (err: unknown) =>
+        this.givenUp(
+          info.level,
+          app,
+          decision.crashes,
+          `${app} of level ${info.level} could not be started again: ${err instanceof Error ? err.message : String(err)}`,
+        ),
     );
+  }
+
+  /** Records an app given up, audits it, then tells the shell (its error page). */
+  private givenUp(level: string, app: string, crashes: number, message: string): void {
+    this.failures.set(`${level}/${app}`, {
+      level,
+      app,
+      crashes,
+      since: new Date(this.now()).toISOString(),
+      message,
+    });
+    this.deps.log(`kiosk: ${message}`);
+    // The shell hears of it once the audit log has it (or could not take it).
+    void this.deps
+      .audit({ actor: ACTOR, event: 'kiosk.gave-up', level, app, crashes, reason: message })
+      .catch(() => undefined)
+      .then(() =>
+        this.deps.emit({ type: 'kiosk.app', level, app, outcome: 'failed', crashes, message }),
+      );
   }
 
   stop(): void {
@@ -212,8 +215,12 @@ export class KioskSupervisor {
       try {
         await this.deps.levels.launchApp(level, app, `${ACTOR}: autostart`);
       } catch (err) {
-        this.deps.log(
-          `kiosk: autostart of ${level}/${app} failed: ${err instanceof Error ? err.message : String(err)}`,
+        // Shown as the app's error page, like an app given up after crashes.
+        this.givenUp(
+          level,
+          app,
+          0,
+          `${app} of level ${level} could not be started: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
     }
