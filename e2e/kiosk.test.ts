@@ -125,6 +125,8 @@ describe.skipIf(missing)('the kiosk in Chromium', () => {
       /Terminal stopped working[\s\S]*ended 3 times within 600 s/u,
     );
     expect(await terminal()).toBeUndefined();
+    // The level still runs: its display stays under the error, for its other apps.
+    expect(await page.getByTestId('display-internet').count()).toBe(1);
     // The person may try again: the app runs, the error page goes.
     await errorPage.getByRole('button', { name: 'Try again' }).click();
     await until('the terminal launched again', terminal, 30_000);

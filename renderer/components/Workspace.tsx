@@ -21,7 +21,8 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
   // given up after repeated crashes.
   const kiosk = useShell((s) => s.kiosk?.enabled === true);
   const launchable = useShell((s) => s.launchable);
-  const failure = useShell((s) => s.kiosk?.failures.find((f) => f.level === level.id));
+  const allFailures = useShell((s) => s.kiosk?.failures);
+  const failures = (allFailures ?? []).filter((f) => f.level === level.id);
   const launcherApps = level.apps.filter((app) => launchable(level.id, app.id));
   // Electron: the active workspace's app area is where the main process puts the level's web views.
   useEffect(() => {
@@ -149,9 +150,11 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
         ) : null}
       </div>
       <div className="workspace-main" ref={main}>
-        {failure ? (
-          <KioskErrorPage failure={failure} appLabel={appLabel(failure.app, [failure.app])} />
-        ) : state?.running && state.display ? (
+        {/* An app given up is said above the display, which still shows the level's other apps. */}
+        {failures.map((f) => (
+          <KioskErrorPage key={f.app} failure={f} appLabel={appLabel(f.app, [f.app])} />
+        ))}
+        {state?.running && state.display ? (
           <LevelDisplay
             level={level.id}
             label={level.label}
@@ -159,9 +162,9 @@ export function Workspace(props: { level: LevelInfo; onSendFiles(level: string):
             title={t('display', { level: level.label })}
             url={vncUrlOf}
           />
-        ) : (
+        ) : failures.length === 0 ? (
           <p className="not-running">{t('notRunning', { level: level.label })}</p>
-        )}
+        ) : null}
       </div>
     </section>
   );
