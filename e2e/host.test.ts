@@ -186,6 +186,9 @@ describe('browser host', () => {
           ws.on('error', () => {});
         });
       expect(await closed('/vnc/..%2F..%2Fetc')).toEqual({ code: 1008, reason: 'No such level.' });
+      // A malformed escape: refused the same way, and the host does not fall over (it did).
+      expect(await closed('/vnc/%E0')).toEqual({ code: 1008, reason: 'No such level.' });
+      expect((await call({ method: 'daemon.status' })).status).toBe(200);
       expect(await closed('/vnc/NOT-AN-ID')).toMatchObject({ code: 1008 });
       expect(await closed('/vnc/restricted')).toEqual({
         code: 1011,

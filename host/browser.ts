@@ -30,3 +30,12 @@ export function openerPage(openingUrl: string): string {
   const url = openingUrl.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
   return `<!doctype html><meta http-equiv="refresh" content="0;url=${url}"><title>Cloison</title>\n`;
 }
+
+/**
+ * `argv` run so that it ends with this process (PR_SET_PDEATHSIG through util-linux's setpriv):
+ * a host that dies, even by SIGKILL, takes its browser and its daemon with it, so no window is
+ * left talking to whoever takes the freed port next.
+ */
+export function tiedToThisProcess(argv: readonly string[], signal: 'KILL' | 'TERM'): string[] {
+  return ['/usr/bin/setpriv', '--pdeathsig', signal, '--', ...argv];
+}

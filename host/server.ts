@@ -261,7 +261,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
         if (!admins.attach(admin!, ws)) ws.close(1000, 'The administration session closed.');
         ws.on('message', () => ws.close(1008, 'The events socket only speaks.'));
       } else {
-        void bridgeVnc(ws, decodeURIComponent(vnc![1]!));
+        let level: string;
+        try {
+          level = decodeURIComponent(vnc![1]!);
+        } catch {
+          // A malformed escape is a bad name, not a reason for the host to fall over.
+          return ws.close(1008, 'No such level.');
+        }
+        void bridgeVnc(ws, level);
       }
     });
   });

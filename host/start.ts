@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DaemonClient } from '../core/client/client.js';
 import { defaultStateDir, statePaths } from '../core/state/paths.js';
-import { browserArgs, openerPage } from './browser.js';
+import { browserArgs, openerPage, tiedToThisProcess } from './browser.js';
 import { startHost } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,9 +47,11 @@ async function reachable(socket: string): Promise<boolean> {
 }
 
 function startDaemon(state: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cloisondJs, '--state', state], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const [program, ...args] = tiedToThisProcess(
+    [process.execPath, cloisondJs, '--state', state],
+    'TERM',
+  );
+  const child = spawn(program!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -125,9 +127,11 @@ async function main(): Promise<void> {
     profile = mkdtempSync(join(tmpdir(), 'cloison-shell-profile-'));
     const opener = join(profile, 'open.html');
     writeFileSync(opener, openerPage(host.openingUrl), { mode: 0o600 });
-    chromium = spawn(browserPath, browserArgs(profile, opener, process.getuid?.()), {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const [program, ...args] = tiedToThisProcess(
+      [browserPath, ...browserArgs(profile, opener, process.getuid?.())],
+      'KILL',
+    );
+    chromium = spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';
     chromium.stderr?.on('data', (d: Buffer) => (errors = (errors + d.toString()).slice(-2000)));
     chromium.on('exit', (code) => {
