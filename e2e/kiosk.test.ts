@@ -2,12 +2,15 @@
 // daemon with real levels: only the offered levels and the apps the kiosk allows, a forbidden
 // launch refused by the daemon even when the page asks directly, the idle reset (ephemeral home
 // wiped, clipboard buffer emptied, back to the start level), an autostart app killed from outside
-// restarted and then given up with an error page, and a restarted daemon reconnected to.
+// restarted and then given up with an error page, a level's X server killed from outside healed
+// (display shown again, autostart app back), and a restarted daemon reconnected to.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from '../core/contract/methods.js';
+import { descendantsOf } from '../core/levels/runtime.js';
 import { root } from '../core/testing/daemon.js';
 import { browserMissing, pageRpc, startShell, until, type Shell } from './harness.js';
 
@@ -40,6 +43,22 @@ const notes = () => page.getByTestId('notifications').locator('.note-text').allI
 async function terminal(admin = shell.admin): Promise<AppProcess | undefined> {
   const [state] = (await admin.call('levels.status', { level: 'internet' })).levels;
   return state?.apps.find((a) => a.app === 'terminal' && a.state === 'running');
+}
+
+/** The host pid of `level`'s X server: an Xvfb below the daemon whose sandbox is named for it. */
+async function xServerOf(level: string): Promise<number | undefined> {
+  for (const pid of await descendantsOf([shell.daemon.process.pid!])) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] !== '/usr/bin/Xvfb') continue;
+      const name = execFileSync('nsenter', ['-u', '-t', String(pid), 'hostname'], {
+        encoding: 'utf8',
+      });
+      if (name.trim() === `${level}-xvfb`) return pid;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
 }
 
 describe.skipIf(missing)('the kiosk in Chromium', () => {
@@ -131,6 +150,37 @@ describe.skipIf(missing)('the kiosk in Chromium', () => {
     await errorPage.getByRole('button', { name: 'Try again' }).click();
     await until('the terminal launched again', terminal, 30_000);
     await expect.poll(() => errorPage.count(), { timeout: 15_000 }).toBe(0);
+  });
+
+  it('heals a level whose X server is killed: the display comes back, and the autostart app', async () => {
+    const display = page.getByTestId('display-internet');
+    await expect.poll(() => display.getAttribute('data-state')).toBe('connected');
+    const before = await until('a terminal', terminal, 30_000);
+    const server = await until('the X server of internet', () => xServerOf('internet'));
+    process.kill(server, 'SIGKILL');
+    await expect
+      .poll(notes, { timeout: 30_000 })
+      .toContainEqual(expect.stringContaining('The display of level internet was restarted'));
+    // The view made its connection again by itself, to the new server.
+    await expect
+      .poll(() => display.getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('connected');
+    const again = await until('the X server again', async () => {
+      const pid = await xServerOf('internet');
+      return pid !== undefined && pid !== server ? pid : undefined;
+    });
+    expect(again).not.toBe(server);
+    // The terminal lost its display with the old server; the kiosk started it again on the new one.
+    const after = await until(
+      'the terminal on the new display',
+      async () => {
+        const t = await terminal();
+        return t && t.id !== before.id ? t : undefined;
+      },
+      30_000,
+    );
+    expect(after.state).toBe('running');
+    expect(await page.getByTestId('kiosk-error-internet').count()).toBe(0);
   });
 
   it('reconnects to a restarted daemon and shows the same levels', async () => {

@@ -678,6 +678,16 @@ export const Event = z.discriminatedUnion('type', [
     message: z.string(),
   }),
   /**
+   * A process of a level's display (X server, window manager, remote-display server) ended on its
+   * own: restarted in place, or given up after repeated ends (the level is then stopped).
+   */
+  z.object({
+    type: z.literal('level.display'),
+    level: Id,
+    outcome: z.enum(['restarted', 'failed']),
+    message: z.string(),
+  }),
+  /**
    * Not sent by the daemon: the shell's glue (browser host, Electron main) tells the renderer that
    * its link to the daemon dropped or was made again (a restarted daemon).
    */

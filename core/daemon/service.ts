@@ -70,6 +70,8 @@ export class Service {
       changed: (level) => this.emit({ type: 'level.updated', level }),
       log: options.log,
       appEnded: (app) => this.kiosk.appEnded(app),
+      displayHealed: (level, outcome, message) =>
+        this.emit({ type: 'level.display', level, outcome, message }),
     });
     this.admins = new AdminSessions({
       settings: () => this.loaded.config.administration,

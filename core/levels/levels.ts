@@ -9,6 +9,7 @@ import { compartmentAccount } from '../compartment/account.js';
 import { SYSTEM_FOLDERS } from '../compartment/sandbox.js';
 import type { Account } from '../compartment/spawn.js';
 import type { SelectionItem } from '../display/clipboard.js';
+import type { DisplayHealing } from '../display/display.js';
 import { cleanPartials } from '../files/index.js';
 import { levelPlaces, type StatePaths } from '../state/paths.js';
 import { displaysFolder, type RelayAccess } from '../display/relay.js';
@@ -35,6 +36,8 @@ export interface LevelsOptions {
   log: (line: string) => void;
   /** An app ended that nobody asked to stop (the kiosk restarts autostart apps). */
   appEnded?: (app: AppProcess) => void;
+  /** A level's display was restarted after a process of it ended, or was lost (the level stopped). */
+  displayHealed?: (level: string, outcome: 'restarted' | 'failed', message: string) => void;
 }
 
 export class Levels {
@@ -306,6 +309,7 @@ export class Levels {
         void this.stop(r.id, 'cloisond (last app exited)').catch(() => undefined);
       },
       appEnded: (_r, app) => this.options.appEnded?.(app),
+      displayHealed: (r, healing) => void this.displayHealed(r, healing),
     });
     try {
       await this.options.audit({
@@ -324,6 +328,44 @@ export class Levels {
     this.options.log(`level ${level.id} started${account ? ` as ${account.name}` : ''}`);
     this.options.changed(runtime.state());
     return runtime;
+  }
+
+  /**
+   * A display process of a running level ended on its own. Restarted: audited and told. Given up
+   * (it keeps ending, or cannot start): the level is stopped whole, since apps without a display
+   * are neither usable nor visible, and a level that says it runs must have one.
+   */
+  private async displayHealed(runtime: LevelRuntime, healing: DisplayHealing): Promise<void> {
+    if (this.running.get(runtime.id) !== runtime) return;
+    const ended = healing.ended.map((e) => `${e.process} (exit status ${e.exitCode})`).join(', ');
+    if (healing.outcome === 'restarted') {
+      const message = `The display of level ${runtime.id} was restarted: ${ended} ended on its own.${healing.ended.some((e) => e.process === 'xvfb') ? ' Apps that lost it have ended.' : ''}`;
+      this.options.log(`level ${runtime.id}: ${message}`);
+      await this.options
+        .audit({
+          actor: 'cloisond',
+          event: 'level.display-restarted',
+          level: runtime.id,
+          ended: healing.ended,
+          restarts: healing.restarts,
+        })
+        .catch(() => undefined);
+      this.options.displayHealed?.(runtime.id, 'restarted', message);
+      return;
+    }
+    const message = `Level ${runtime.id} was stopped: ${healing.reason} (${ended}).${runtime.level.ephemeral ? ' Its home, ephemeral, is gone with it.' : ''}`;
+    this.options.log(`level ${runtime.id}: ${message}`);
+    await this.options
+      .audit({
+        actor: 'cloisond',
+        event: 'level.display-failed',
+        level: runtime.id,
+        ended: healing.ended,
+        reason: healing.reason,
+      })
+      .catch(() => undefined);
+    await this.stop(runtime.id, 'cloisond (display lost)').catch(() => undefined);
+    this.options.displayHealed?.(runtime.id, 'failed', message);
   }
 
   /**

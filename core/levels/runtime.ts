@@ -10,7 +10,7 @@ import type { AppProcess, LevelState } from '../contract/methods.js';
 import { sandboxEnv } from '../compartment/sandbox.js';
 import type { Account } from '../compartment/spawn.js';
 import { Launcher, type LaunchedApp } from '../compartment/launcher.js';
-import { LevelDisplay } from '../display/display.js';
+import { LevelDisplay, type DisplayHealing } from '../display/display.js';
 import { DisplayRelay, type RelayAccess } from '../display/relay.js';
 import {
   readClipboard,
@@ -48,6 +48,8 @@ export interface RuntimeOptions {
   idle: (runtime: LevelRuntime) => void;
   /** Called when an app ends that nobody asked to stop (crashed, killed from outside, exited). */
   appEnded?: (runtime: LevelRuntime, app: AppProcess) => void;
+  /** A display process ended on its own and was restarted, or could not be (the level is lost). */
+  displayHealed?: (runtime: LevelRuntime, healing: DisplayHealing) => void;
 }
 
 interface Running {
@@ -87,6 +89,8 @@ export class LevelRuntime {
 
   static async start(options: RuntimeOptions): Promise<LevelRuntime> {
     const log = new LevelLog(options.logLines);
+    // The display is made before the runtime it reports to: told through this once it exists.
+    const made: { runtime?: LevelRuntime } = {};
     const display = await LevelDisplay.start({
       level: options.level.id,
       places: options.places,
@@ -94,8 +98,12 @@ export class LevelRuntime {
       width: options.display.width,
       height: options.display.height,
       log: (source, text) => log.write(source, text),
+      healed: (healing) => {
+        if (made.runtime && !made.runtime.stopping) options.displayHealed?.(made.runtime, healing);
+      },
     });
     const runtime = new LevelRuntime(options, display, log);
+    made.runtime = runtime;
     try {
       runtime.relay = await DisplayRelay.listen(
         options.relay.path,
@@ -172,6 +180,9 @@ export class LevelRuntime {
 
   /** Starts `argv` in this level's compartment; `app` is the configured app, if any. */
   async launch(argv: string[], launchedBy: string, app?: string): Promise<AppProcess> {
+    this.expectRunning();
+    // An app started while the display is being restarted would find no X server and end at once.
+    await this.display.ready();
     this.expectRunning();
     const resolved = await resolveArgv(argv, this.id);
     const id = `a-${randomBytes(6).toString('base64url')}`;
@@ -330,6 +341,7 @@ export class LevelRuntime {
 
   async readClipboard(maxBytes: number): Promise<SelectionItem[]> {
     this.expectRunning();
+    await this.display.ready();
     return readClipboard(this.clipboardContext(), { maxBytes });
   }
 
@@ -339,6 +351,7 @@ export class LevelRuntime {
    */
   async writeClipboard(item: SelectionItem, wipeSeconds: number): Promise<void> {
     this.expectRunning();
+    await this.display.ready();
     clearTimeout(this.wipeTimer);
     await this.owner?.wipe();
     this.owner = await writeClipboard(this.clipboardContext(), item);

@@ -82,6 +82,12 @@ export function createShellStore(
           event.type === 'shell.daemon'
         )
           get().applyKioskEvent(event);
+        else if (event.type === 'level.display')
+          get().notify({
+            kind: event.outcome === 'failed' ? 'error' : 'info',
+            level: event.level,
+            text: event.message,
+          });
         else if (event.type === 'audit.entry') get().receiveAuditEntry(event.entry);
         else if (event.type === 'session.closed') get().adminSessionClosed(event.reason);
         else if (event.type === 'audit.status' && !event.available) {
