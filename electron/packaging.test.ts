@@ -1,6 +1,7 @@
 // Packaging, as far as this machine allows: the bundles Forge's Vite plugin builds (main, preload,
 // renderer) are built here for real from the same configs, the fuses turn off what a shipped shell
-// must not have, the .deb names its dependencies and maintainer scripts, and `npm run package` /
+// must not have, the .deb names its dependencies and maintainer scripts, electron-builder's and
+// Forge's own loaders accept the configurations (no packaging starts), and `npm run package` /
 // `npm run dist` say in one line that no Electron runtime is here (where there is none).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,6 +77,49 @@ describe('packaging', () => {
       ['asar integrity', FuseV1Options.EnableEmbeddedAsarIntegrityValidation, true],
     ])('set %s', (_name, fuse, value) => {
       expect((fuses as Record<number, unknown>)[fuse]).toBe(value);
+    });
+  });
+
+  describe('the configurations, read by the tools themselves', () => {
+    /** electron-builder's own validation (its schema and its checks), as `npm run dist` runs it. */
+    const validate = (config: unknown) => {
+      const run = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `require('app-builder-lib/out/util/config/config.js').validateConfiguration(JSON.parse(process.argv[1]), { isEnabled: false, add() {} }).then(() => console.log('valid'), (e) => { console.log(e.message); process.exitCode = 1; });`,
+          JSON.stringify(config),
+        ],
+        { cwd: root, encoding: 'utf8' },
+      );
+      return { ok: run.status === 0, said: run.stdout + run.stderr };
+    };
+
+    it('has electron-builder accept electron-builder.json, and refuse a misspelt option', () => {
+      const config = JSON.parse(readFileSync(join(root, 'electron-builder.json'), 'utf8')) as {
+        deb: Record<string, unknown>;
+      };
+      expect(validate(config)).toEqual({ ok: true, said: 'valid\n' });
+      // The control: the validation does refuse what it does not know (a comment key once did).
+      const misspelt = { ...config, deb: { ...config.deb, afterInstal: 'x' } };
+      expect(validate(misspelt).ok).toBe(false);
+      expect(validate({ ...config, $comment: 'x' }).said).toMatch(/unknown property '\$comment'/);
+    });
+
+    it('has Forge load forge.config.ts with its Vite and fuses plugins', () => {
+      const run = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `require('@electron-forge/core/dist/util/forge-config.js').default(process.cwd()).then((c) => console.log(JSON.stringify({ plugins: c.plugins.map((p) => p.name), asar: c.packagerConfig.asar })), (e) => { console.log(e.message); process.exitCode = 1; });`,
+        ],
+        { cwd: root, encoding: 'utf8' },
+      );
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout.trim().split('\n').pop()!)).toEqual({
+        plugins: ['vite', 'fuses'],
+        asar: true,
+      });
     });
   });
 
