@@ -182,6 +182,125 @@ describe.skipIf(reason !== undefined)(
       );
     });
 
+    describe('the kiosk session', () => {
+      /** The unit's main process's exit status once systemd has given up on it, else undefined. */
+      const ended = () =>
+        show('cloison-kiosk.service', 'ActiveState') === 'failed'
+          ? show('cloison-kiosk.service', 'ExecMainStatus')
+          : undefined;
+      const journal = () => sd.sh('journalctl -u cloison-kiosk.service --no-pager -o cat');
+      const restarts = () => Number(show('cloison-kiosk.service', 'NRestarts'));
+
+      beforeAll(() => {
+        // The host's VT 7 is not the test's to take (TTYPath=/dev/tty7, and TTYVTDisallocate= would
+        // clear it through /dev/tty0): a pseudo-terminal held open inside stands in for it. No seat
+        // and no GPU in this VM: wlroots' headless backend instead of DRM and libinput.
+        sd.sh(`setsid python3 -c 'import os, pty, time
+m, s = pty.openpty()
+open("/run/kiosk-tty", "w").write(os.ttyname(s))
+time.sleep(1e9)' </dev/null >/dev/null 2>&1 &
+        while [ ! -s /run/kiosk-tty ]; do sleep 0.1; done`);
+        const tty = sd.sh('cat /run/kiosk-tty').trim();
+        sd.sh(`mkdir -p /etc/systemd/system/cloison-kiosk.service.d
+        printf '%s\\n' '[Service]' 'TTYPath=${tty}' 'TTYVTDisallocate=no' \
+          'Environment=WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1' \
+          > /etc/systemd/system/cloison-kiosk.service.d/test.conf
+        systemctl daemon-reload`);
+      });
+
+      it('refuses to start where no shell is installed, says why once, and is not restarted', async () => {
+        sd.sh('systemctl start cloison-kiosk.service');
+        await until('the kiosk unit failed', () => ended() !== undefined);
+        expect(ended()).toBe('78');
+        expect(restarts()).toBe(0);
+        expect(journal()).toContain(
+          `cloison-kiosk-session: no Electron shell at ${app}/cloison (install the cloison package); not starting`,
+        );
+      });
+
+      /** A stand-in for the packaged Electron shell, which this machine cannot have. */
+      const standIn = [
+        '#!/bin/sh',
+        '# Stand-in for the Electron shell (none here): says what it was given, asks the daemon, waits.',
+        'echo "stand-in shell: $* on $WAYLAND_DISPLAY in $XDG_RUNTIME_DIR as $(id -un) ($(id -nG))"',
+        '/usr/lib/cloison/bin/cloison --run "$CLOISON_RUN" status | head -1',
+        'exec sleep infinity',
+      ].join('\n');
+      const installStandIn = () => {
+        const written = sd.run(['sh', '-c', `cat > ${app}/cloison && chmod 755 ${app}/cloison`], {
+          input: `${standIn}\n`,
+        });
+        expect(written.code).toBe(0);
+      };
+
+      it('refuses, rather than hang on a blank screen, where cage cannot have Xwayland', async () => {
+        installStandIn();
+        sd.sh('mount --bind /dev/null /usr/bin/Xwayland');
+        try {
+          sd.sh(
+            'systemctl reset-failed cloison-kiosk.service; systemctl start cloison-kiosk.service',
+          );
+          await until('the kiosk unit failed', () => ended() !== undefined);
+          expect(ended()).toBe('78');
+          expect(restarts()).toBe(0);
+          expect(journal()).toContain(
+            'cloison-kiosk-session: cage needs Xwayland at /usr/bin/Xwayland (apt-get install xwayland); not starting',
+          );
+        } finally {
+          sd.sh('umount /usr/bin/Xwayland');
+        }
+      });
+
+      it('runs the shell in cage as the kiosk account, restarted whenever it ends', async () => {
+        sd.sh(
+          'systemctl reset-failed cloison-kiosk.service; systemctl start cloison-kiosk.service',
+        );
+        const shells = () =>
+          journal()
+            .split('\n')
+            .filter((l) => l.startsWith('stand-in shell:'));
+        await until(
+          'the shell in cage',
+          () => shells().length === 1 && /^cloisond /m.test(journal()),
+        );
+        expect(shells()[0]).toBe(
+          'stand-in shell: --kiosk --run /run/cloison --ozone-platform=wayland on wayland-0 in /run/cloison-kiosk as cloison-kiosk (cloison-kiosk cloison-users)',
+        );
+        // It reached the daemon through the user socket, as a member of cloison-users.
+        expect(journal()).toMatch(
+          /^cloisond \d+\.\d+\.\d+ \(pid \d+\), state \/var\/lib\/cloison$/m,
+        );
+        const cage = show('cloison-kiosk.service', 'MainPID');
+        expect(Number(cage)).toBeGreaterThan(1);
+        expect(sd.sh(`ps -o user:20=,comm= -p ${cage}`).trim().split(/\s+/)).toEqual([
+          'cloison-kiosk',
+          'cage',
+        ]);
+        // The compositor killed outright: systemd starts the session again.
+        sd.sh(`kill -KILL ${cage}`);
+        await until('the session again', () => restarts() === 1 && shells().length === 2);
+        const again = show('cloison-kiosk.service', 'MainPID');
+        expect(again).not.toBe(cage);
+        // The shell killed: cage ends with its only client, and systemd starts the session again.
+        // (cage's children: the shell, which becomes `sleep` once it has asked the daemon, and
+        // Xwayland when cage has started it.)
+        const shellOf = (parent: string) =>
+          sd
+            .sh(`ps -o pid=,comm= --ppid ${parent} || true`)
+            .split('\n')
+            .find((l) => l.trim().endsWith(' sleep'))
+            ?.trim()
+            .split(' ')[0];
+        await until('the shell waiting in cage', () => shellOf(again) !== undefined);
+        const shell = shellOf(again)!;
+        expect(Number(shell)).toBeGreaterThan(1);
+        sd.sh(`kill -KILL ${shell}`);
+        await until('the session a third time', () => restarts() === 2 && shells().length === 3);
+        expect(show('cloison-kiosk.service', 'ActiveState')).toBe('active');
+        sd.sh('systemctl stop cloison-kiosk.service');
+      });
+    });
+
     it('is stopped, disabled and removed by the postrm on purge, accounts and state with it', () => {
       const postrm = sd.run(['sh', join(root, 'deploy/deb/postrm.sh'), 'purge']);
       expect(postrm.code).toBe(0);
