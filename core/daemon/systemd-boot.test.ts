@@ -302,9 +302,16 @@ time.sleep(1e9)' </dev/null >/dev/null 2>&1 &
     });
 
     it('is stopped, disabled and removed by the postrm on purge, accounts and state with it', () => {
+      // With a level running: KillMode=mixed gives the daemon alone the SIGTERM, and it stops the
+      // level itself, in time (had systemd to SIGKILL anything, the result would not be success).
+      expect(cli('alice', 'levels start office').stdout.trim()).toBe('office: running');
       const postrm = sd.run(['sh', join(root, 'deploy/deb/postrm.sh'), 'purge']);
       expect(postrm.code).toBe(0);
       expect(show('cloisond.service', 'ActiveState')).toBe('inactive');
+      expect(show('cloisond.service', 'Result')).toBe('success');
+      expect(sd.sh('journalctl -u cloisond.service --no-pager -o cat')).toMatch(
+        /SIGTERM: stopping/,
+      );
       expect(sd.run(['getent', 'passwd', 'cloison']).code).toBe(2);
       expect(sd.run(['getent', 'group', 'cloison-users']).code).toBe(2);
       expect(
