@@ -30,6 +30,8 @@ async function groupId(name: string): Promise<number> {
   throw new CloisonError('INVALID_CONFIG', `There is no group "${name}" on this machine.`);
 }
 
+const EX_CONFIG = 78;
+
 function log(line: string): void {
   process.stderr.write(`${new Date().toISOString()} cloisond[${process.pid}]: ${line}\n`);
 }
@@ -153,6 +155,8 @@ main().then(
   (err: unknown) => {
     const message = err instanceof CloisonError || err instanceof Error ? err.message : String(err);
     log(`cannot start: ${message}`);
-    process.exit(1);
+    // 78 (EX_CONFIG): a configuration that will not do; the service manager does not start it again
+    // in a loop until someone changes it (RestartPreventExitStatus=78). Other failures may pass.
+    process.exit(err instanceof CloisonError && err.code === 'INVALID_CONFIG' ? EX_CONFIG : 1);
   },
 );

@@ -79,6 +79,8 @@ describe.skipIf(reason !== undefined)(
       expect(postinst.stderr).not.toMatch(/Failed|error/i);
       expect(postinst.code).toBe(0);
       expect(sd.sh('readlink /usr/lib/cloison').trim()).toBe(app);
+      // The shell on the PATH (electron-builder's own after-install, which postinst replaces, did it).
+      expect(sd.sh('readlink -f /usr/bin/cloison').trim()).toBe(`${app}/cloison`);
       expect(sd.sh('id -nG cloison').trim().split(' ').sort()).toEqual(
         ['cloison', 'cloison-admins', 'cloison-users'].sort(),
       );
@@ -180,6 +182,28 @@ describe.skipIf(reason !== undefined)(
       expect(sd.sh('journalctl -u cloisond.service --no-pager -o cat')).toMatch(
         /configuration reloaded: [0-9a-f]{64}/,
       );
+    });
+
+    it('is not restarted in a loop on a configuration it refuses, and starts once it is mended', async () => {
+      const good = sd.sh('cat /etc/cloison/config.yaml');
+      try {
+        sd.sh("printf 'levels: [\\n' > /etc/cloison/config.yaml");
+        sd.sh('systemctl restart cloisond.service || true');
+        await until('cloisond failed', () => show('cloisond.service', 'ActiveState') === 'failed');
+        expect(show('cloisond.service', 'ExecMainStatus')).toBe('78');
+        // (A manual restart set the count to 0.) Past RestartSec (2 s) twice over: still failed.
+        const restarts = show('cloisond.service', 'NRestarts');
+        await new Promise((r) => setTimeout(r, 5000));
+        expect(show('cloisond.service', 'ActiveState')).toBe('failed');
+        expect(show('cloisond.service', 'NRestarts')).toBe(restarts);
+        expect(sd.sh('journalctl -u cloisond.service --no-pager -o cat')).toMatch(
+          /cannot start: The configuration is refused[\s\S]*\/etc\/cloison\/config\.yaml:2/,
+        );
+      } finally {
+        sd.run(['sh', '-c', 'cat > /etc/cloison/config.yaml'], { input: good });
+        sd.sh('systemctl restart cloisond.service');
+      }
+      await until('cloisond serving again', () => cli('alice', 'status').code === 0);
     });
 
     describe('the kiosk session', () => {
@@ -316,7 +340,7 @@ time.sleep(1e9)' </dev/null >/dev/null 2>&1 &
       expect(sd.run(['getent', 'group', 'cloison-users']).code).toBe(2);
       expect(
         sd.sh(
-          'ls -d /usr/lib/cloison /lib/systemd/system/cloisond.service /var/lib/cloison /etc/cloison 2>/dev/null || true',
+          'ls -d /usr/lib/cloison /usr/bin/cloison /lib/systemd/system/cloisond.service /var/lib/cloison /etc/cloison 2>/dev/null || true',
         ),
       ).toBe('');
     });

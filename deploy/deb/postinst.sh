@@ -14,6 +14,18 @@ adduser cloison cloison-users >/dev/null
 adduser cloison cloison-admins >/dev/null
 adduser cloison-kiosk cloison-users >/dev/null
 ln -sfn "$app" /usr/lib/cloison
+# What electron-builder's own after-install does, which this script replaces: the shell on the PATH,
+# and Chromium's setuid sandbox helper made setuid only where user namespaces do not work.
+if update-alternatives --install /usr/bin/cloison cloison "$app/cloison" 100 2>/dev/null; then :; else
+  ln -sf "$app/cloison" /usr/bin/cloison
+fi
+if [ -e "$app/chrome-sandbox" ]; then
+  if [ -L /proc/self/ns/user ] && unshare --user true 2>/dev/null; then
+    chmod 0755 "$app/chrome-sandbox"
+  else
+    chmod 4755 "$app/chrome-sandbox"
+  fi
+fi
 install -m 0644 "$app/deploy/systemd/cloisond.service" /lib/systemd/system/cloisond.service
 install -m 0644 "$app/deploy/systemd/cloison-kiosk.service" /lib/systemd/system/cloison-kiosk.service
 install -d -m 0750 -o root -g cloison /etc/cloison /etc/cloison/rules.d
