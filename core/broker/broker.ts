@@ -31,7 +31,7 @@ import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, previewFile, type InspectedFile } from './files.js';
 import { keepOriginals, QUARANTINE_FOLDER } from './quarantine.js';
 import { sanitiseBytes, sanitiseContext } from './sanitise.js';
-import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
+import { auditRecord, deniedError, refusedFile, resolveLevels, strictest } from './steps.js';
 import { TransferStore, type Held } from './store.js';
 import type { Levels } from '../levels/levels.js';
 
@@ -452,7 +452,9 @@ export class Broker {
             file.report.type,
             config.broker,
             context,
-          );
+          ).catch((err: unknown) => {
+            throw refusedFile(err, entry.relPath, payload.files.length);
+          });
           file.report.sanitised = out.report;
           return out.bytes;
         },
@@ -469,12 +471,23 @@ export class Broker {
           });
         },
       },
-    ).catch(async (err: unknown) => {
+    ).catch(async (caught: unknown) => {
+      // The file that stopped the request is named, in the error and in the audit entry.
+      const path = caught instanceof CloisonError ? caught.details.path : undefined;
+      const err =
+        typeof path === 'string' &&
+        caught instanceof CloisonError &&
+        caught.details.file === undefined
+          ? refusedFile(caught, path, payload.files.length)
+          : caught;
       // Audited as delivered, then failed while being made visible: the removal is audited too.
       transfer.status = 'failed';
       transfer.outcome = err instanceof Error ? err.message : String(err);
       await this.audit(transfer, 'transfer.failed', actor, {
         error: err instanceof CloisonError ? err.code : 'INTERNAL',
+        ...(err instanceof CloisonError && typeof err.details.file === 'string'
+          ? { file: err.details.file }
+          : {}),
       });
       throw err;
     });

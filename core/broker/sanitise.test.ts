@@ -185,6 +185,60 @@ describe('a file transfer under a pdf-rasterise rule', () => {
       expect(entry).toMatchObject({ event: 'transfer.failed', error: code });
     });
   });
+
+  describe('a request of two PDFs, one of them encrypted', () => {
+    // By design one refused file refuses the whole request: the refusal must say which, and why.
+    let json: Awaited<ReturnType<TestDaemon['cli']>>;
+    let text: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      const plain = join(low, 'plain-for-batch.pdf');
+      writeFileSync(plain, hostilePdf(1));
+      execFileSync('qpdf', [
+        '--encrypt',
+        '',
+        'owner',
+        '256',
+        '--',
+        plain,
+        join(low, 'b-locked.pdf'),
+      ]);
+      writeFileSync(join(low, 'a-fine.pdf'), hostilePdf(1));
+      const args = ['files', 'send', '--from', 'low', '--to', 'high', 'a-fine.pdf', 'b-locked.pdf'];
+      json = await daemon.cli(['--json', ...args]);
+      text = await daemon.cli(args);
+    });
+
+    it("names the refused file and the sanitiser's reason in the daemon's error", () => {
+      expect(json.code).toBe(1);
+      const error = (
+        JSON.parse(json.text) as { error: { code: string; message: string; file: string } }
+      ).error;
+      expect(error.code).toBe('BAD_CONTENT');
+      expect(error.file).toBe('b-locked.pdf');
+      expect(error.message).toMatch(
+        /^"b-locked\.pdf" was refused by pdf-rasterise: The PDF is encrypted.* none of its 2 files was sent\.$/u,
+      );
+    });
+
+    it('says the same on the CLI', () => {
+      expect(text.code).toBe(1);
+      expect(text.stderr).toMatch(
+        /cloison: "b-locked\.pdf" was refused by pdf-rasterise: The PDF is encrypted/u,
+      );
+    });
+
+    it('delivers neither file, and the audit entry names the refused one', async () => {
+      const incoming = join(high, 'Incoming/low');
+      const names = existsSync(incoming) ? readdirSync(incoming) : [];
+      expect(names.filter((n) => n.startsWith('a-fine') || n.startsWith('b-locked'))).toEqual([]);
+      const entry = await lastEntry();
+      expect(entry).toMatchObject({
+        event: 'transfer.failed',
+        error: 'BAD_CONTENT',
+        file: 'b-locked.pdf',
+      });
+    });
+  });
 });
 
 describe('a file transfer under an ask rule with pdf-rasterise', () => {
