@@ -20,10 +20,12 @@ import {
   deliverFiles,
   removeSources,
   scanSources,
+  shown,
   type Delivered,
   type SourceEntry,
 } from '../files/index.js';
 import { decide } from '../policy/index.js';
+import { sanitisedName } from '../sanitise/output-name.js';
 import { levelHome, levelStaging, type LevelWhere, type StatePaths } from '../state/paths.js';
 import type { Session } from '../daemon/dispatch.js';
 import { sameActor } from './actors.js';
@@ -459,6 +461,22 @@ export class Broker {
           return out.bytes;
         },
         needsTransform: (entry: SourceEntry) => Boolean(byPath.get(entry.relPath)?.sanitiser),
+        // Named for what crosses: report.docx made a PDF lands as report.pdf (the audit entry
+        // keeps both: the item's name and where it was delivered).
+        transformedName: (entry: SourceEntry, wanted: string) => {
+          const sanitised = byPath.get(entry.relPath)?.report.sanitised;
+          if (!sanitised) return undefined;
+          const name = sanitisedName(
+            wanted,
+            byPath.get(entry.relPath)!.report.type,
+            sanitised.type,
+          );
+          if (name === undefined) return undefined;
+          return {
+            name,
+            note: `${shown(wanted)} was made ${sanitised.type} by ${sanitised.sanitiser.split('@')[0]}, so it was delivered as ${shown(name)}.`,
+          };
+        },
         onProgress: (done: number) => {
           const now = Date.now();
           if (now - lastEmit < 200 && done < total) return;
