@@ -31,9 +31,16 @@ import type { Session } from '../daemon/dispatch.js';
 import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, previewFile, type InspectedFile } from './files.js';
-import { keepOriginals, QUARANTINE_FOLDER } from './quarantine.js';
+import { keepOriginals, type Kept } from './quarantine.js';
 import { sanitiseBytes, sanitiseContext } from './sanitise.js';
-import { auditRecord, deniedError, refusedFile, resolveLevels, strictest } from './steps.js';
+import {
+  auditRecord,
+  deniedError,
+  oversized,
+  refusedFile,
+  resolveLevels,
+  strictest,
+} from './steps.js';
 import { TransferStore, type Held } from './store.js';
 import type { Levels } from '../levels/levels.js';
 
@@ -142,6 +149,9 @@ export class Broker {
     const payload: Payload = { kind: 'file', files, move: params.move ?? false };
     if (transfer.decision.action === 'deny') return this.deny(transfer, session, payload);
     this.started(transfer, session);
+    // Told at once, not after a confirmation or an approval: no sanitiser will take it.
+    const tooLarge = oversized(files, config.broker.sanitiserMaxBytes);
+    if (tooLarge) return this.fail(transfer, session, tooLarge);
     return this.route(transfer, session, payload);
   }
 
@@ -356,7 +366,10 @@ export class Broker {
         : new CloisonError('SANITISER_FAILED', `The transfer failed: ${String(err)}.`);
     transfer.status = 'failed';
     transfer.outcome = error.message;
-    await this.audit(transfer, 'transfer.failed', actorOf(session), { error: error.code });
+    await this.audit(transfer, 'transfer.failed', actorOf(session), {
+      error: error.code,
+      ...(typeof error.details.file === 'string' ? { file: error.details.file } : {}),
+    });
     throw error;
   }
 
@@ -413,7 +426,19 @@ export class Broker {
     const sourceHome = levelHome(this.deps.paths, this.where(transfer.from));
     const targetHome = levelHome(this.deps.paths, this.where(transfer.to));
     const byPath = new Map(payload.files.map((f) => [f.entry.relPath, f]));
-    await this.quarantine(transfer, payload, sourceHome, actor);
+    // Before anything is read whole or copied anywhere (Quarantine/ included): a 3 GiB file under a
+    // sanitiser's rule is refused on its size alone.
+    const tooLarge = oversized(payload.files, config.broker.sanitiserMaxBytes);
+    if (tooLarge) {
+      transfer.status = 'failed';
+      transfer.outcome = tooLarge.message;
+      await this.audit(transfer, 'transfer.failed', actor, {
+        error: tooLarge.code,
+        file: tooLarge.details.file,
+      });
+      throw tooLarge;
+    }
+    let kept: Kept | undefined;
     const total = payload.files.reduce((n, f) => n + f.report.size, 0);
     let lastEmit = 0;
     // The audit entry is written once every file is staged and synced, before any is visible.
@@ -440,10 +465,14 @@ export class Broker {
         ...(owner ? { owner } : {}),
         beforeVisible: async (planned: Delivered[]) => {
           describe(planned);
+          // Every output is staged: the originals of a request about to cross are kept now, and
+          // those of a refused one never are (see quarantine.ts).
+          kept = await this.quarantine(transfer, payload, sourceHome);
           await this.audit(transfer, 'transfer.delivered', actor);
           audited = true;
         },
         expected: new Map(payload.files.map((f) => [f.entry.relPath, f.report.sha256])),
+        maxTransformBytes: config.broker.sanitiserMaxBytes,
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
           if (!file?.sanitiser) return bytes;
@@ -490,12 +519,15 @@ export class Broker {
         },
       },
     ).catch(async (caught: unknown) => {
+      // Nothing crossed: the originals kept for it go too.
+      await kept?.undo().catch(() => undefined);
       // The file that stopped the request is named, in the error and in the audit entry.
       const path = caught instanceof CloisonError ? caught.details.path : undefined;
       const err =
         typeof path === 'string' &&
         caught instanceof CloisonError &&
-        caught.details.file === undefined
+        caught.details.file === undefined &&
+        caught.details.quarantine === undefined
           ? refusedFile(caught, path, payload.files.length)
           : caught;
       // Audited as delivered, then failed while being made visible: the removal is audited too.
@@ -524,38 +556,28 @@ export class Broker {
   }
 
   /**
-   * Keeps the originals its rules quarantine in the source level's Quarantine/ folder, before
-   * anything crosses; where each went is in the transfer's items (and so in its audit entries).
-   * A copy that cannot be made fails the transfer, audited: the rule asked for the original to be
-   * kept, so nothing crosses without it.
+   * Keeps the originals its rules quarantine in the source level's Quarantine/ folder, once their
+   * outputs are staged and before anything crosses; where each went is in the transfer's items (and
+   * so in its audit entry). A copy that cannot be made fails the transfer: the rule asked for the
+   * original to be kept, so nothing crosses without it.
    */
   private async quarantine(
     transfer: Transfer,
     payload: Extract<Payload, { kind: 'file' }>,
     sourceHome: string,
-    actor: string,
-  ): Promise<void> {
-    const kept = payload.files.filter((f) => f.quarantine);
-    if (kept.length === 0) return;
-    const places = await keepOriginals(
-      kept.map((f) => ({ entry: f.entry, sha256: f.report.sha256 })),
+  ): Promise<Kept | undefined> {
+    const originals = payload.files.filter((f) => f.quarantine);
+    if (originals.length === 0) return undefined;
+    const kept = await keepOriginals(
+      originals.map((f) => ({ entry: f.entry, sha256: f.report.sha256 })),
       { sourceHome, stagingDir: levelStaging(this.deps.paths, this.where(transfer.from)) },
-    ).catch(async (err: unknown) => {
-      const error =
-        err instanceof CloisonError
-          ? err
-          : new CloisonError('INTERNAL', `The original could not be kept: ${String(err)}.`);
-      transfer.status = 'failed';
-      transfer.outcome = `The original could not be kept in ${QUARANTINE_FOLDER}/: ${error.message}`;
-      await this.audit(transfer, 'transfer.failed', actor, { error: error.code });
-      throw new CloisonError(error.code, transfer.outcome, error.details);
-    });
-    // Set on the items themselves, not on copies: the sanitiser fills in the same objects later
-    // (its digest and version), and the audit entry must have both.
+    );
+    // Set on the items themselves, not on copies: the audit entry written next must have them.
     for (const item of transfer.items) {
-      const at = item.name !== undefined ? places.get(item.name) : undefined;
+      const at = item.name !== undefined ? kept.places.get(item.name) : undefined;
       if (at) item.quarantinedAs = at;
     }
+    return kept;
   }
 
   private async end(

@@ -275,10 +275,10 @@ describe('a file transfer under an ask rule with pdf-rasterise', () => {
 });
 
 describe('a file transfer under a rule with quarantine', () => {
-  const quarantined = config.replace(
+  const quarantined = `broker:\n  sanitiserMaxBytes: 1048576\n${config.replace(
     'sanitise: pdf-rasterise',
     'sanitise: pdf-rasterise\n    quarantine: true',
-  );
+  )}`;
   let daemon: TestDaemon;
   let low: string;
   let high: string;
@@ -294,7 +294,12 @@ describe('a file transfer under a rule with quarantine', () => {
     daemon.cli(['--json', 'files', 'send', '--from', 'low', '--to', 'high', ...args]);
   const lastEntry = async () => {
     const tail = await daemon.cli(['--json', 'audit', 'tail', '-n', '1']);
-    return JSON.parse(tail.text.trim()) as { event: string; items: AuditItem[]; error?: string };
+    return JSON.parse(tail.text.trim()) as {
+      event: string;
+      items: AuditItem[];
+      error?: string;
+      file?: string;
+    };
   };
 
   describe('a PDF sent', () => {
@@ -343,6 +348,56 @@ describe('a file transfer under a rule with quarantine', () => {
     expect((await send('--move', 'moved.pdf')).code).toBe(0);
     expect(existsSync(join(low, 'moved.pdf'))).toBe(false);
     expect(sha256(readFileSync(join(low, 'Quarantine/moved.pdf')))).toBe(sha256(original));
+  });
+
+  describe('a request refused by size', () => {
+    // 2 MiB over the sanitiser's 1 MiB: a 3 GiB file would be refused the same way, on its size.
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      writeFileSync(join(low, 'small-ok.pdf'), hostilePdf(1));
+      writeFileSync(
+        join(low, 'huge-size.pdf'),
+        Buffer.concat([hostilePdf(1), Buffer.alloc(2 * 1024 * 1024, 0x20)]),
+      );
+      sent = await send('small-ok.pdf', 'huge-size.pdf');
+    });
+
+    it('is refused naming the file and the limit', () => {
+      expect(sent.code).toBe(1);
+      const error = (JSON.parse(sent.text) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('TOO_LARGE');
+      expect(error.message).toMatch(
+        /^"huge-size\.pdf" was refused by pdf-rasterise: it is \d+ bytes, over the limit of 1048576 bytes/u,
+      );
+    });
+
+    it('copies nothing into Quarantine/, neither the large file nor the other', () => {
+      const kept = existsSync(join(low, 'Quarantine')) ? readdirSync(join(low, 'Quarantine')) : [];
+      expect(kept.filter((n) => n.startsWith('huge-size') || n.startsWith('small-ok'))).toEqual([]);
+      const staging = levelStaging(daemon.paths, { id: 'low' });
+      expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    });
+
+    it('is audited as failed, naming the file', async () => {
+      expect(await lastEntry()).toMatchObject({
+        event: 'transfer.failed',
+        error: 'TOO_LARGE',
+        file: 'huge-size.pdf',
+      });
+    });
+  });
+
+  it('keeps no original of a file its sanitiser refuses, nor of the rest of its request', async () => {
+    const plain = join(low, 'plain-for-q.pdf');
+    writeFileSync(plain, hostilePdf(1));
+    execFileSync('qpdf', ['--encrypt', '', 'owner', '256', '--', plain, join(low, 'q-locked.pdf')]);
+    writeFileSync(join(low, 'q-fine.pdf'), hostilePdf(1));
+    const sent = await send('q-fine.pdf', 'q-locked.pdf');
+    expect(sent.code).toBe(1);
+    expect(sent.text).toContain('The PDF is encrypted');
+    const kept = existsSync(join(low, 'Quarantine')) ? readdirSync(join(low, 'Quarantine')) : [];
+    expect(kept.filter((n) => n.startsWith('q-'))).toEqual([]);
+    expect(existsSync(join(low, 'q-fine.pdf')) && existsSync(join(low, 'q-locked.pdf'))).toBe(true);
   });
 
   describe('when the source level made Quarantine/ a link to elsewhere', () => {

@@ -137,3 +137,25 @@ export function refusedFile(err: unknown, name: string, count: number): CloisonE
     file: name,
   });
 }
+
+/**
+ * The first file under a sanitiser's rule that is over the sanitiser's byte limit, as the error
+ * that refuses its request (undefined: none is). Decided on the sizes the inspection measured,
+ * before anything is read whole or copied.
+ */
+export function oversized(
+  files: readonly { report: { name?: string; size: number }; sanitiser?: string }[],
+  maxBytes: number,
+): CloisonError | undefined {
+  const file = files.find((f) => f.sanitiser !== undefined && f.report.size > maxBytes);
+  if (!file) return undefined;
+  return refusedFile(
+    new CloisonError(
+      'TOO_LARGE',
+      `it is ${file.report.size} bytes, over the limit of ${maxBytes} bytes that sanitiser ${file.sanitiser} takes.`,
+      { sanitiser: file.sanitiser, size: file.report.size, maxBytes },
+    ),
+    file.report.name ?? '',
+    files.length,
+  );
+}
