@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Buffer } from 'node:buffer';
 import process from 'node:process';
 import { keepOriginals } from '../../dist/core/broker/quarantine.js';
 import { scanSources } from '../../dist/core/files/index.js';
