@@ -32,7 +32,7 @@ import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, previewFile, type InspectedFile } from './files.js';
 import { keepOriginals, type Kept } from './quarantine.js';
-import { sanitiseBytes, sanitiseContext } from './sanitise.js';
+import { sanitiseBytes, sanitiseContext, type BrokerSanitiseContext } from './sanitise.js';
 import {
   auditRecord,
   deniedError,
@@ -108,7 +108,8 @@ export class Broker {
     // would cross are in the record the user or the administrator decides on.
     let items: ClipboardItem[];
     try {
-      const context = await this.sanitiseContext(transfer, [session.id]);
+      const sanitiser = inspected.find((i) => i.sanitiser)?.sanitiser ?? 'none';
+      const context = await this.sanitiseContext(transfer, [session.id], sanitiser);
       items = await sanitiseClipboard(inspected, config.broker, context);
     } catch (err) {
       return this.fail(transfer, session, err);
@@ -476,7 +477,12 @@ export class Broker {
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
           if (!file?.sanitiser) return bytes;
-          const context = await this.sanitiseContext(transfer, watchers, entry.relPath);
+          const context = await this.sanitiseContext(
+            transfer,
+            watchers,
+            file.sanitiser,
+            entry.relPath,
+          );
           const out = await sanitiseBytes(
             file.sanitiser,
             bytes,
@@ -607,8 +613,18 @@ export class Broker {
    * How the transfer's sanitisers run their compartments, and where their progress goes: page by
    * page to every subscribed session, as `transfer.sanitising` (the shell's progress bar, the CLI).
    */
-  private async sanitiseContext(transfer: Transfer, sessions: readonly string[], name?: string) {
-    return sanitiseContext(this.deps.config(), this.deps.paths.root, (progress) => {
+  private async sanitiseContext(
+    transfer: Transfer,
+    sessions: readonly string[],
+    sanitiser: string,
+    name?: string,
+  ): Promise<BrokerSanitiseContext> {
+    const tell = (progress: {
+      sanitiser: string;
+      done: number;
+      total: number;
+      waiting?: number;
+    }) => {
       for (const session of new Set(sessions)) {
         this.deps.emit(
           {
@@ -617,14 +633,27 @@ export class Broker {
             from: transfer.from,
             to: transfer.to,
             ...(name !== undefined ? { name } : {}),
-            sanitiser: progress.sanitiser,
-            done: progress.done,
-            total: progress.total,
+            ...progress,
           },
           { session },
         );
       }
-    });
+    };
+    const context = await sanitiseContext(this.deps.config(), this.deps.paths.root, (p) =>
+      tell({ sanitiser: p.sanitiser, done: p.done, total: p.total }),
+    );
+    // Queued behind other conversions: said, with how many are ahead, until it starts.
+    let waited = false;
+    return {
+      ...context,
+      onWaiting: (ahead) => {
+        waited = true;
+        tell({ sanitiser, done: 0, total: 0, waiting: ahead });
+      },
+      onStart: () => {
+        if (waited) tell({ sanitiser, done: 0, total: 0 });
+      },
+    };
   }
 
   /** Tells the requesting session its transfer's id before anything long runs (see the event). */

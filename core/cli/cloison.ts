@@ -218,9 +218,15 @@ async function showProgress(g: Globals, client: DaemonClient, id?: string): Prom
     if (!parsed.success) return;
     const e = parsed.data;
     if (e.type === 'transfer.started') mine ??= e.id;
-    if (e.type !== 'transfer.sanitising' || e.id !== mine || e.done === 0) return;
+    if (e.type !== 'transfer.sanitising' || e.id !== mine) return;
     const what = e.name !== undefined ? `${printable(e.name)}: ` : '';
-    out.stderr(`${what}${printable(e.sanitiser)}, page ${e.done} of ${e.total}\n`);
+    if (e.waiting !== undefined) {
+      out.stderr(
+        `${what}${printable(e.sanitiser)} waits for a free conversion slot (${e.waiting} ahead)\n`,
+      );
+    } else if (e.done > 0) {
+      out.stderr(`${what}${printable(e.sanitiser)}, page ${e.done} of ${e.total}\n`);
+    }
   });
   await client.call('events.subscribe', {});
 }
