@@ -73,6 +73,18 @@ export function actorOf(session: Session): string {
 }
 
 type Requester = Pick<Held<Payload>, 'requesterSession' | 'requesterUid'>;
+
+/** A file transfer being sanitised and delivered now: what a cancel needs to stop it. */
+interface Running {
+  transfer: Transfer;
+  controller: AbortController;
+  /** The sessions that may cancel it: its requester's and the one whose decision runs it. */
+  sessions: ReadonlySet<string>;
+  /** False once its audit entry is being written: from there it is delivered, not cancelled. */
+  cancellable: boolean;
+  /** Settles when the run has ended, whichever way. */
+  ended: Promise<unknown>;
+}
 const REQUESTERS_KEPT = 10_000;
 
 export class Broker {
@@ -80,6 +92,8 @@ export class Broker {
   private readonly requesters = new Map<string, Requester>();
 
   private readonly store = new TransferStore<Payload>();
+
+  private readonly running = new Map<string, Running>();
 
   constructor(private readonly deps: BrokerDeps) {}
 
@@ -189,6 +203,8 @@ export class Broker {
   }
 
   async cancel(id: string, session: Session): Promise<Transfer> {
+    const running = this.running.get(id);
+    if (running) return this.cancelRunning(running, session);
     const held = this.ownedBy(id, session);
     if (
       held.transfer.status !== 'waiting-for-user' &&
@@ -200,6 +216,36 @@ export class Broker {
       );
     }
     return this.end(held, 'cancelled', 'cancelled by the user', actorOf(session));
+  }
+
+  /**
+   * Stops a transfer whose files are being sanitised (Ctrl+C on `files send`): its compartments are
+   * killed, what was staged is removed, nothing is delivered, and it is audited as cancelled.
+   */
+  private async cancelRunning(running: Running, session: Session): Promise<Transfer> {
+    const { id } = running.transfer;
+    const requester = this.requesters.get(id);
+    const mine =
+      running.sessions.has(session.id) ||
+      (requester?.requesterUid !== undefined &&
+        session.peer?.uid === requester.requesterUid &&
+        sameActor(running.transfer.requester, session.actor));
+    if (!mine) throw new CloisonError('NO_SUCH_TRANSFER', `There is no transfer "${id}".`, { id });
+    if (!running.cancellable) {
+      throw new CloisonError(
+        'NO_SUCH_TRANSFER',
+        `Transfer "${id}" is being delivered already; it can no longer be cancelled.`,
+        { id },
+      );
+    }
+    running.controller.abort(
+      new CloisonError('CANCELLED', `Transfer "${id}" was cancelled; nothing was delivered.`, {
+        id,
+        by: actorOf(session),
+      }),
+    );
+    await running.ended;
+    return withoutContent(running.transfer);
   }
 
   approvals(): Transfer[] {
@@ -390,7 +436,19 @@ export class Broker {
     } else {
       // Progress to whoever asked for it and whoever runs it now (a confirmation, an approval).
       const watchers = [held.requesterSession, session.id];
-      const delivered = await this.deliverFiles(transfer, payload, actor, watchers);
+      const controller = new AbortController();
+      const run = this.deliverFiles(transfer, payload, actor, watchers, controller.signal, () => {
+        running.cancellable = false;
+      });
+      const running: Running = {
+        transfer,
+        controller,
+        sessions: new Set(watchers),
+        cancellable: true,
+        ended: run.catch(() => undefined),
+      };
+      this.running.set(transfer.id, running);
+      const delivered = await run.finally(() => this.running.delete(transfer.id));
       if (!delivered) return transfer;
     }
     this.store.finish(held, transfer);
@@ -422,6 +480,8 @@ export class Broker {
     payload: Extract<Payload, { kind: 'file' }>,
     actor: string,
     watchers: readonly string[],
+    signal: AbortSignal,
+    auditing: () => void,
   ): Promise<boolean> {
     const { config } = this.deps.config();
     const sourceHome = levelHome(this.deps.paths, this.where(transfer.from));
@@ -464,7 +524,11 @@ export class Broker {
         targetDir: join(targetHome, 'Incoming', transfer.from),
         stagingDir: levelStaging(this.deps.paths, this.where(transfer.to)),
         ...(owner ? { owner } : {}),
+        signal,
         beforeVisible: async (planned: Delivered[]) => {
+          // A cancel that came while the last file was staged still wins; after this, none does.
+          signal.throwIfAborted();
+          auditing();
           describe(planned);
           // Every output is staged: the originals of a request about to cross are kept now, and
           // those of a refused one never are (see quarantine.ts).
@@ -477,12 +541,10 @@ export class Broker {
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
           if (!file?.sanitiser) return bytes;
-          const context = await this.sanitiseContext(
-            transfer,
-            watchers,
-            file.sanitiser,
-            entry.relPath,
-          );
+          const context = {
+            ...(await this.sanitiseContext(transfer, watchers, file.sanitiser, entry.relPath)),
+            signal,
+          };
           const out = await sanitiseBytes(
             file.sanitiser,
             bytes,
@@ -490,6 +552,7 @@ export class Broker {
             config.broker,
             context,
           ).catch((err: unknown) => {
+            if (signal.aborted) throw signal.reason;
             throw refusedFile(err, entry.relPath, payload.files.length);
           });
           file.report.sanitised = out.report;
@@ -527,6 +590,14 @@ export class Broker {
     ).catch(async (caught: unknown) => {
       // Nothing crossed: the originals kept for it go too.
       await kept?.undo().catch(() => undefined);
+      if (signal.aborted && caught === signal.reason) {
+        transfer.status = 'cancelled';
+        transfer.outcome = 'cancelled by the user while it was being sanitised';
+        const by = caught instanceof CloisonError ? caught.details.by : undefined;
+        await this.audit(transfer, 'transfer.cancelled', typeof by === 'string' ? by : actor);
+        this.deps.emit({ type: 'transfer.updated', transfer: withoutContent(transfer) });
+        throw caught;
+      }
       // The file that stopped the request is named, in the error and in the audit entry.
       const path = caught instanceof CloisonError ? caught.details.path : undefined;
       const err =

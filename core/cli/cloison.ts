@@ -231,6 +231,42 @@ async function showProgress(g: Globals, client: DaemonClient, id?: string): Prom
   await client.call('events.subscribe', {});
 }
 
+/**
+ * Ctrl+C (or SIGTERM) while this connection's transfer runs cancels it in the daemon, rather than
+ * leaving its conversion running: the transfer's id is `id` when the command names it, else the
+ * first `transfer.started` of this connection (an interrupt before it arrives cancels it then).
+ * The pending call then fails with CANCELLED. A second interrupt leaves at once.
+ */
+async function cancelOnInterrupt(client: DaemonClient, id?: string): Promise<() => void> {
+  let mine = id;
+  let interrupted = false;
+  const cancel = () => {
+    if (mine === undefined) return;
+    out.stderr(`cloison: cancelling transfer ${printable(mine)}…\n`);
+    client.call('transfers.cancel', { id: mine }).catch((err: unknown) => {
+      out.stderr(`cloison: ${err instanceof Error ? err.message : String(err)}\n`);
+    });
+  };
+  client.onEvent((raw) => {
+    const parsed = Event.safeParse(raw);
+    if (!parsed.success || parsed.data.type !== 'transfer.started' || mine !== undefined) return;
+    mine = parsed.data.id;
+    if (interrupted) cancel();
+  });
+  await client.call('events.subscribe', {});
+  const onSignal = () => {
+    if (interrupted) process.exit(exitCodes.interrupted);
+    interrupted = true;
+    cancel();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
 function print(g: Globals, value: unknown, human: () => string): void {
   out.stdout(g.json ? JSON.stringify(value, null, 2) + '\n' : human() + '\n');
 }
@@ -326,13 +362,16 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     const to = required(values.to, '--to');
     const transfer = await withClient(g, 'user', async (c) => {
       await showProgress(g, c);
-      return c.call('files.send', {
-        from,
-        to,
-        paths: positionals.slice(1),
-        move: values.move ?? false,
-        ...(g.justification ? { justification: g.justification } : {}),
-      });
+      const stop = await cancelOnInterrupt(c);
+      return c
+        .call('files.send', {
+          from,
+          to,
+          paths: positionals.slice(1),
+          move: values.move ?? false,
+          ...(g.justification ? { justification: g.justification } : {}),
+        })
+        .finally(stop);
     });
     print(g, transfer, () => describeTransfer(transfer));
     return exitCodeForTransfer(transfer);
@@ -359,8 +398,10 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
           ? 'transfers.confirm'
           : 'transfers.cancel';
     const transfer = await withClient(g, 'user', async (c) => {
-      if (verb === 'confirm') await showProgress(g, c, id);
-      return c.call(method, { id });
+      if (verb !== 'confirm') return c.call(method, { id });
+      await showProgress(g, c, id);
+      const stop = await cancelOnInterrupt(c, id);
+      return c.call(method, { id }).finally(stop);
     });
     if (transfer.kind === 'clipboard' && verb !== 'cancel')
       return printClipboardResult(g, transfer);

@@ -65,6 +65,7 @@ export const officeToPdf: Sanitiser = {
       ...(context.account ? { account: context.account } : {}),
       masked: context.masked,
       ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
       onStdout: (chunk) => {
         size += chunk.length;
         if (size > limits.maxBytes) {
