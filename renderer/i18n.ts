@@ -56,6 +56,8 @@ const en = {
   arrivedItem: '{name} from {from} ({bytes} bytes)',
   progress: 'Transfer {id}: {done} of {total} bytes',
   sanitisingPages: 'Transfer {id}: {sanitiser} is making {name} safe, page {done} of {total}',
+  sanitisingWaits:
+    'Transfer {id}: {name} waits for a free conversion slot ({ahead} ahead) before {sanitiser} makes it safe',
   settings: 'Settings',
   language: 'Language',
   system: 'System',
@@ -222,6 +224,8 @@ const fr: Record<Key, string> = {
   arrivedItem: '{name} depuis {from} ({bytes} octets)',
   progress: 'Transfert {id} : {done} sur {total} octets',
   sanitisingPages: 'Transfert {id} : {sanitiser} assainit {name}, page {done} sur {total}',
+  sanitisingWaits:
+    'Transfert {id} : {name} attend une place de conversion libre ({ahead} avant) pour que {sanitiser} l’assainisse',
   settings: 'Réglages',
   language: 'Langue',
   system: 'Système',

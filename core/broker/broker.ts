@@ -20,18 +20,27 @@ import {
   deliverFiles,
   removeSources,
   scanSources,
+  shown,
   type Delivered,
   type SourceEntry,
 } from '../files/index.js';
 import { decide } from '../policy/index.js';
+import { sanitisedName } from '../sanitise/output-name.js';
 import { levelHome, levelStaging, type LevelWhere, type StatePaths } from '../state/paths.js';
 import type { Session } from '../daemon/dispatch.js';
 import { sameActor } from './actors.js';
 import { inspectClipboardItem, sanitiseClipboard } from './clipboard.js';
 import { inspectFile, previewFile, type InspectedFile } from './files.js';
-import { keepOriginals, QUARANTINE_FOLDER } from './quarantine.js';
-import { sanitiseBytes, sanitiseContext } from './sanitise.js';
-import { auditRecord, deniedError, resolveLevels, strictest } from './steps.js';
+import { keepOriginals, type Kept } from './quarantine.js';
+import { sanitiseBytes, sanitiseContext, type BrokerSanitiseContext } from './sanitise.js';
+import {
+  auditRecord,
+  deniedError,
+  oversized,
+  refusedFile,
+  resolveLevels,
+  strictest,
+} from './steps.js';
 import { TransferStore, type Held } from './store.js';
 import type { Levels } from '../levels/levels.js';
 
@@ -64,6 +73,18 @@ export function actorOf(session: Session): string {
 }
 
 type Requester = Pick<Held<Payload>, 'requesterSession' | 'requesterUid'>;
+
+/** A file transfer being sanitised and delivered now: what a cancel needs to stop it. */
+interface Running {
+  transfer: Transfer;
+  controller: AbortController;
+  /** The sessions that may cancel it: its requester's and the one whose decision runs it. */
+  sessions: ReadonlySet<string>;
+  /** False once its audit entry is being written: from there it is delivered, not cancelled. */
+  cancellable: boolean;
+  /** Settles when the run has ended, whichever way. */
+  ended: Promise<unknown>;
+}
 const REQUESTERS_KEPT = 10_000;
 
 export class Broker {
@@ -71,6 +92,8 @@ export class Broker {
   private readonly requesters = new Map<string, Requester>();
 
   private readonly store = new TransferStore<Payload>();
+
+  private readonly running = new Map<string, Running>();
 
   constructor(private readonly deps: BrokerDeps) {}
 
@@ -99,7 +122,8 @@ export class Broker {
     // would cross are in the record the user or the administrator decides on.
     let items: ClipboardItem[];
     try {
-      const context = await this.sanitiseContext(transfer, [session.id]);
+      const sanitiser = inspected.find((i) => i.sanitiser)?.sanitiser ?? 'none';
+      const context = await this.sanitiseContext(transfer, [session.id], sanitiser);
       items = await sanitiseClipboard(inspected, config.broker, context);
     } catch (err) {
       return this.fail(transfer, session, err);
@@ -140,6 +164,9 @@ export class Broker {
     const payload: Payload = { kind: 'file', files, move: params.move ?? false };
     if (transfer.decision.action === 'deny') return this.deny(transfer, session, payload);
     this.started(transfer, session);
+    // Told at once, not after a confirmation or an approval: no sanitiser will take it.
+    const tooLarge = oversized(files, config.broker.sanitiserMaxBytes);
+    if (tooLarge) return this.fail(transfer, session, tooLarge);
     return this.route(transfer, session, payload);
   }
 
@@ -176,6 +203,8 @@ export class Broker {
   }
 
   async cancel(id: string, session: Session): Promise<Transfer> {
+    const running = this.running.get(id);
+    if (running) return this.cancelRunning(running, session);
     const held = this.ownedBy(id, session);
     if (
       held.transfer.status !== 'waiting-for-user' &&
@@ -187,6 +216,36 @@ export class Broker {
       );
     }
     return this.end(held, 'cancelled', 'cancelled by the user', actorOf(session));
+  }
+
+  /**
+   * Stops a transfer whose files are being sanitised (Ctrl+C on `files send`): its compartments are
+   * killed, what was staged is removed, nothing is delivered, and it is audited as cancelled.
+   */
+  private async cancelRunning(running: Running, session: Session): Promise<Transfer> {
+    const { id } = running.transfer;
+    const requester = this.requesters.get(id);
+    const mine =
+      running.sessions.has(session.id) ||
+      (requester?.requesterUid !== undefined &&
+        session.peer?.uid === requester.requesterUid &&
+        sameActor(running.transfer.requester, session.actor));
+    if (!mine) throw new CloisonError('NO_SUCH_TRANSFER', `There is no transfer "${id}".`, { id });
+    if (!running.cancellable) {
+      throw new CloisonError(
+        'NO_SUCH_TRANSFER',
+        `Transfer "${id}" is being delivered already; it can no longer be cancelled.`,
+        { id },
+      );
+    }
+    running.controller.abort(
+      new CloisonError('CANCELLED', `Transfer "${id}" was cancelled; nothing was delivered.`, {
+        id,
+        by: actorOf(session),
+      }),
+    );
+    await running.ended;
+    return withoutContent(running.transfer);
   }
 
   approvals(): Transfer[] {
@@ -354,7 +413,10 @@ export class Broker {
         : new CloisonError('SANITISER_FAILED', `The transfer failed: ${String(err)}.`);
     transfer.status = 'failed';
     transfer.outcome = error.message;
-    await this.audit(transfer, 'transfer.failed', actorOf(session), { error: error.code });
+    await this.audit(transfer, 'transfer.failed', actorOf(session), {
+      error: error.code,
+      ...(typeof error.details.file === 'string' ? { file: error.details.file } : {}),
+    });
     throw error;
   }
 
@@ -374,7 +436,19 @@ export class Broker {
     } else {
       // Progress to whoever asked for it and whoever runs it now (a confirmation, an approval).
       const watchers = [held.requesterSession, session.id];
-      const delivered = await this.deliverFiles(transfer, payload, actor, watchers);
+      const controller = new AbortController();
+      const run = this.deliverFiles(transfer, payload, actor, watchers, controller.signal, () => {
+        running.cancellable = false;
+      });
+      const running: Running = {
+        transfer,
+        controller,
+        sessions: new Set(watchers),
+        cancellable: true,
+        ended: run.catch(() => undefined),
+      };
+      this.running.set(transfer.id, running);
+      const delivered = await run.finally(() => this.running.delete(transfer.id));
       if (!delivered) return transfer;
     }
     this.store.finish(held, transfer);
@@ -406,12 +480,26 @@ export class Broker {
     payload: Extract<Payload, { kind: 'file' }>,
     actor: string,
     watchers: readonly string[],
+    signal: AbortSignal,
+    auditing: () => void,
   ): Promise<boolean> {
     const { config } = this.deps.config();
     const sourceHome = levelHome(this.deps.paths, this.where(transfer.from));
     const targetHome = levelHome(this.deps.paths, this.where(transfer.to));
     const byPath = new Map(payload.files.map((f) => [f.entry.relPath, f]));
-    await this.quarantine(transfer, payload, sourceHome, actor);
+    // Before anything is read whole or copied anywhere (Quarantine/ included): a 3 GiB file under a
+    // sanitiser's rule is refused on its size alone.
+    const tooLarge = oversized(payload.files, config.broker.sanitiserMaxBytes);
+    if (tooLarge) {
+      transfer.status = 'failed';
+      transfer.outcome = tooLarge.message;
+      await this.audit(transfer, 'transfer.failed', actor, {
+        error: tooLarge.code,
+        file: tooLarge.details.file,
+      });
+      throw tooLarge;
+    }
+    let kept: Kept | undefined;
     const total = payload.files.reduce((n, f) => n + f.report.size, 0);
     let lastEmit = 0;
     // The audit entry is written once every file is staged and synced, before any is visible.
@@ -436,27 +524,57 @@ export class Broker {
         targetDir: join(targetHome, 'Incoming', transfer.from),
         stagingDir: levelStaging(this.deps.paths, this.where(transfer.to)),
         ...(owner ? { owner } : {}),
+        signal,
         beforeVisible: async (planned: Delivered[]) => {
+          // A cancel that came while the last file was staged still wins; after this, none does.
+          signal.throwIfAborted();
+          auditing();
           describe(planned);
+          // Every output is staged: the originals of a request about to cross are kept now, and
+          // those of a refused one never are (see quarantine.ts).
+          kept = await this.quarantine(transfer, payload, sourceHome);
           await this.audit(transfer, 'transfer.delivered', actor);
           audited = true;
         },
         expected: new Map(payload.files.map((f) => [f.entry.relPath, f.report.sha256])),
+        maxTransformBytes: config.broker.sanitiserMaxBytes,
         transform: async (entry: SourceEntry, bytes: Uint8Array) => {
           const file = byPath.get(entry.relPath);
           if (!file?.sanitiser) return bytes;
-          const context = await this.sanitiseContext(transfer, watchers, entry.relPath);
+          const context = {
+            ...(await this.sanitiseContext(transfer, watchers, file.sanitiser, entry.relPath)),
+            signal,
+          };
           const out = await sanitiseBytes(
             file.sanitiser,
             bytes,
             file.report.type,
             config.broker,
             context,
-          );
+          ).catch((err: unknown) => {
+            if (signal.aborted) throw signal.reason;
+            throw refusedFile(err, entry.relPath, payload.files.length);
+          });
           file.report.sanitised = out.report;
           return out.bytes;
         },
         needsTransform: (entry: SourceEntry) => Boolean(byPath.get(entry.relPath)?.sanitiser),
+        // Named for what crosses: report.docx made a PDF lands as report.pdf (the audit entry
+        // keeps both: the item's name and where it was delivered).
+        transformedName: (entry: SourceEntry, wanted: string) => {
+          const sanitised = byPath.get(entry.relPath)?.report.sanitised;
+          if (!sanitised) return undefined;
+          const name = sanitisedName(
+            wanted,
+            byPath.get(entry.relPath)!.report.type,
+            sanitised.type,
+          );
+          if (name === undefined) return undefined;
+          return {
+            name,
+            note: `${shown(wanted)} was made ${sanitised.type} by ${sanitised.sanitiser.split('@')[0]}, so it was delivered as ${shown(name)}.`,
+          };
+        },
         onProgress: (done: number) => {
           const now = Date.now();
           if (now - lastEmit < 200 && done < total) return;
@@ -469,12 +587,34 @@ export class Broker {
           });
         },
       },
-    ).catch(async (err: unknown) => {
+    ).catch(async (caught: unknown) => {
+      // Nothing crossed: the originals kept for it go too.
+      await kept?.undo().catch(() => undefined);
+      if (signal.aborted && caught === signal.reason) {
+        transfer.status = 'cancelled';
+        transfer.outcome = 'cancelled by the user while it was being sanitised';
+        const by = caught instanceof CloisonError ? caught.details.by : undefined;
+        await this.audit(transfer, 'transfer.cancelled', typeof by === 'string' ? by : actor);
+        this.deps.emit({ type: 'transfer.updated', transfer: withoutContent(transfer) });
+        throw caught;
+      }
+      // The file that stopped the request is named, in the error and in the audit entry.
+      const path = caught instanceof CloisonError ? caught.details.path : undefined;
+      const err =
+        typeof path === 'string' &&
+        caught instanceof CloisonError &&
+        caught.details.file === undefined &&
+        caught.details.quarantine === undefined
+          ? refusedFile(caught, path, payload.files.length)
+          : caught;
       // Audited as delivered, then failed while being made visible: the removal is audited too.
       transfer.status = 'failed';
       transfer.outcome = err instanceof Error ? err.message : String(err);
       await this.audit(transfer, 'transfer.failed', actor, {
         error: err instanceof CloisonError ? err.code : 'INTERNAL',
+        ...(err instanceof CloisonError && typeof err.details.file === 'string'
+          ? { file: err.details.file }
+          : {}),
       });
       throw err;
     });
@@ -493,38 +633,28 @@ export class Broker {
   }
 
   /**
-   * Keeps the originals its rules quarantine in the source level's Quarantine/ folder, before
-   * anything crosses; where each went is in the transfer's items (and so in its audit entries).
-   * A copy that cannot be made fails the transfer, audited: the rule asked for the original to be
-   * kept, so nothing crosses without it.
+   * Keeps the originals its rules quarantine in the source level's Quarantine/ folder, once their
+   * outputs are staged and before anything crosses; where each went is in the transfer's items (and
+   * so in its audit entry). A copy that cannot be made fails the transfer: the rule asked for the
+   * original to be kept, so nothing crosses without it.
    */
   private async quarantine(
     transfer: Transfer,
     payload: Extract<Payload, { kind: 'file' }>,
     sourceHome: string,
-    actor: string,
-  ): Promise<void> {
-    const kept = payload.files.filter((f) => f.quarantine);
-    if (kept.length === 0) return;
-    const places = await keepOriginals(
-      kept.map((f) => ({ entry: f.entry, sha256: f.report.sha256 })),
+  ): Promise<Kept | undefined> {
+    const originals = payload.files.filter((f) => f.quarantine);
+    if (originals.length === 0) return undefined;
+    const kept = await keepOriginals(
+      originals.map((f) => ({ entry: f.entry, sha256: f.report.sha256 })),
       { sourceHome, stagingDir: levelStaging(this.deps.paths, this.where(transfer.from)) },
-    ).catch(async (err: unknown) => {
-      const error =
-        err instanceof CloisonError
-          ? err
-          : new CloisonError('INTERNAL', `The original could not be kept: ${String(err)}.`);
-      transfer.status = 'failed';
-      transfer.outcome = `The original could not be kept in ${QUARANTINE_FOLDER}/: ${error.message}`;
-      await this.audit(transfer, 'transfer.failed', actor, { error: error.code });
-      throw new CloisonError(error.code, transfer.outcome, error.details);
-    });
-    // Set on the items themselves, not on copies: the sanitiser fills in the same objects later
-    // (its digest and version), and the audit entry must have both.
+    );
+    // Set on the items themselves, not on copies: the audit entry written next must have them.
     for (const item of transfer.items) {
-      const at = item.name !== undefined ? places.get(item.name) : undefined;
+      const at = item.name !== undefined ? kept.places.get(item.name) : undefined;
       if (at) item.quarantinedAs = at;
     }
+    return kept;
   }
 
   private async end(
@@ -554,8 +684,18 @@ export class Broker {
    * How the transfer's sanitisers run their compartments, and where their progress goes: page by
    * page to every subscribed session, as `transfer.sanitising` (the shell's progress bar, the CLI).
    */
-  private async sanitiseContext(transfer: Transfer, sessions: readonly string[], name?: string) {
-    return sanitiseContext(this.deps.config(), this.deps.paths.root, (progress) => {
+  private async sanitiseContext(
+    transfer: Transfer,
+    sessions: readonly string[],
+    sanitiser: string,
+    name?: string,
+  ): Promise<BrokerSanitiseContext> {
+    const tell = (progress: {
+      sanitiser: string;
+      done: number;
+      total: number;
+      waiting?: number;
+    }) => {
       for (const session of new Set(sessions)) {
         this.deps.emit(
           {
@@ -564,14 +704,27 @@ export class Broker {
             from: transfer.from,
             to: transfer.to,
             ...(name !== undefined ? { name } : {}),
-            sanitiser: progress.sanitiser,
-            done: progress.done,
-            total: progress.total,
+            ...progress,
           },
           { session },
         );
       }
-    });
+    };
+    const context = await sanitiseContext(this.deps.config(), this.deps.paths.root, (p) =>
+      tell({ sanitiser: p.sanitiser, done: p.done, total: p.total }),
+    );
+    // Queued behind other conversions: said, with how many are ahead, until it starts.
+    let waited = false;
+    return {
+      ...context,
+      onWaiting: (ahead) => {
+        waited = true;
+        tell({ sanitiser, done: 0, total: 0, waiting: ahead });
+      },
+      onStart: () => {
+        if (waited) tell({ sanitiser, done: 0, total: 0 });
+      },
+    };
   }
 
   /** Tells the requesting session its transfer's id before anything long runs (see the event). */

@@ -170,7 +170,8 @@ describe('file transfers', () => {
         'big.bin',
       ]);
       expect(result.code).toBe(3);
-      expect(result.stderr).toContain('big.bin');
+      expect(result.stderr).toMatch(/Denied: "big\.bin" \(application\/octet-stream\) may not go/u);
+      expect(result.stderr).toContain('none of its 2 files was sent');
       expect(tree(join(mid, 'Incoming'))).toEqual(before);
     });
   });

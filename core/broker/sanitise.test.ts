@@ -185,6 +185,60 @@ describe('a file transfer under a pdf-rasterise rule', () => {
       expect(entry).toMatchObject({ event: 'transfer.failed', error: code });
     });
   });
+
+  describe('a request of two PDFs, one of them encrypted', () => {
+    // By design one refused file refuses the whole request: the refusal must say which, and why.
+    let json: Awaited<ReturnType<TestDaemon['cli']>>;
+    let text: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      const plain = join(low, 'plain-for-batch.pdf');
+      writeFileSync(plain, hostilePdf(1));
+      execFileSync('qpdf', [
+        '--encrypt',
+        '',
+        'owner',
+        '256',
+        '--',
+        plain,
+        join(low, 'b-locked.pdf'),
+      ]);
+      writeFileSync(join(low, 'a-fine.pdf'), hostilePdf(1));
+      const args = ['files', 'send', '--from', 'low', '--to', 'high', 'a-fine.pdf', 'b-locked.pdf'];
+      json = await daemon.cli(['--json', ...args]);
+      text = await daemon.cli(args);
+    });
+
+    it("names the refused file and the sanitiser's reason in the daemon's error", () => {
+      expect(json.code).toBe(1);
+      const error = (
+        JSON.parse(json.text) as { error: { code: string; message: string; file: string } }
+      ).error;
+      expect(error.code).toBe('BAD_CONTENT');
+      expect(error.file).toBe('b-locked.pdf');
+      expect(error.message).toMatch(
+        /^"b-locked\.pdf" was refused by pdf-rasterise: The PDF is encrypted.* none of its 2 files was sent\.$/u,
+      );
+    });
+
+    it('says the same on the CLI', () => {
+      expect(text.code).toBe(1);
+      expect(text.stderr).toMatch(
+        /cloison: "b-locked\.pdf" was refused by pdf-rasterise: The PDF is encrypted/u,
+      );
+    });
+
+    it('delivers neither file, and the audit entry names the refused one', async () => {
+      const incoming = join(high, 'Incoming/low');
+      const names = existsSync(incoming) ? readdirSync(incoming) : [];
+      expect(names.filter((n) => n.startsWith('a-fine') || n.startsWith('b-locked'))).toEqual([]);
+      const entry = await lastEntry();
+      expect(entry).toMatchObject({
+        event: 'transfer.failed',
+        error: 'BAD_CONTENT',
+        file: 'b-locked.pdf',
+      });
+    });
+  });
 });
 
 describe('a file transfer under an ask rule with pdf-rasterise', () => {
@@ -221,10 +275,10 @@ describe('a file transfer under an ask rule with pdf-rasterise', () => {
 });
 
 describe('a file transfer under a rule with quarantine', () => {
-  const quarantined = config.replace(
+  const quarantined = `broker:\n  sanitiserMaxBytes: 1048576\n${config.replace(
     'sanitise: pdf-rasterise',
     'sanitise: pdf-rasterise\n    quarantine: true',
-  );
+  )}`;
   let daemon: TestDaemon;
   let low: string;
   let high: string;
@@ -240,7 +294,12 @@ describe('a file transfer under a rule with quarantine', () => {
     daemon.cli(['--json', 'files', 'send', '--from', 'low', '--to', 'high', ...args]);
   const lastEntry = async () => {
     const tail = await daemon.cli(['--json', 'audit', 'tail', '-n', '1']);
-    return JSON.parse(tail.text.trim()) as { event: string; items: AuditItem[]; error?: string };
+    return JSON.parse(tail.text.trim()) as {
+      event: string;
+      items: AuditItem[];
+      error?: string;
+      file?: string;
+    };
   };
 
   describe('a PDF sent', () => {
@@ -289,6 +348,56 @@ describe('a file transfer under a rule with quarantine', () => {
     expect((await send('--move', 'moved.pdf')).code).toBe(0);
     expect(existsSync(join(low, 'moved.pdf'))).toBe(false);
     expect(sha256(readFileSync(join(low, 'Quarantine/moved.pdf')))).toBe(sha256(original));
+  });
+
+  describe('a request refused by size', () => {
+    // 2 MiB over the sanitiser's 1 MiB: a 3 GiB file would be refused the same way, on its size.
+    let sent: Awaited<ReturnType<TestDaemon['cli']>>;
+    beforeAll(async () => {
+      writeFileSync(join(low, 'small-ok.pdf'), hostilePdf(1));
+      writeFileSync(
+        join(low, 'huge-size.pdf'),
+        Buffer.concat([hostilePdf(1), Buffer.alloc(2 * 1024 * 1024, 0x20)]),
+      );
+      sent = await send('small-ok.pdf', 'huge-size.pdf');
+    });
+
+    it('is refused naming the file and the limit', () => {
+      expect(sent.code).toBe(1);
+      const error = (JSON.parse(sent.text) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('TOO_LARGE');
+      expect(error.message).toMatch(
+        /^"huge-size\.pdf" was refused by pdf-rasterise: it is \d+ bytes, over the limit of 1048576 bytes/u,
+      );
+    });
+
+    it('copies nothing into Quarantine/, neither the large file nor the other', () => {
+      const kept = existsSync(join(low, 'Quarantine')) ? readdirSync(join(low, 'Quarantine')) : [];
+      expect(kept.filter((n) => n.startsWith('huge-size') || n.startsWith('small-ok'))).toEqual([]);
+      const staging = levelStaging(daemon.paths, { id: 'low' });
+      expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    });
+
+    it('is audited as failed, naming the file', async () => {
+      expect(await lastEntry()).toMatchObject({
+        event: 'transfer.failed',
+        error: 'TOO_LARGE',
+        file: 'huge-size.pdf',
+      });
+    });
+  });
+
+  it('keeps no original of a file its sanitiser refuses, nor of the rest of its request', async () => {
+    const plain = join(low, 'plain-for-q.pdf');
+    writeFileSync(plain, hostilePdf(1));
+    execFileSync('qpdf', ['--encrypt', '', 'owner', '256', '--', plain, join(low, 'q-locked.pdf')]);
+    writeFileSync(join(low, 'q-fine.pdf'), hostilePdf(1));
+    const sent = await send('q-fine.pdf', 'q-locked.pdf');
+    expect(sent.code).toBe(1);
+    expect(sent.text).toContain('The PDF is encrypted');
+    const kept = existsSync(join(low, 'Quarantine')) ? readdirSync(join(low, 'Quarantine')) : [];
+    expect(kept.filter((n) => n.startsWith('q-'))).toEqual([]);
+    expect(existsSync(join(low, 'q-fine.pdf')) && existsSync(join(low, 'q-locked.pdf'))).toBe(true);
   });
 
   describe('when the source level made Quarantine/ a link to elsewhere', () => {

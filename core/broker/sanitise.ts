@@ -10,7 +10,13 @@ import { maskedFolders } from '../compartment/throwaway.js';
 import type { BrokerSettings } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import type { ItemReport } from '../contract/methods.js';
-import { runSanitiser, type SanitiseContext } from '../sanitise/index.js';
+import {
+  isSanitiserName,
+  runSanitiser,
+  sanitiserCatalogue,
+  type SanitiseContext,
+} from '../sanitise/index.js';
+import { ConversionQueue, DEFAULT_PARALLEL } from './conversions.js';
 import { sha256 } from './steps.js';
 
 /**
@@ -41,12 +47,23 @@ export async function sanitiseContext(
   };
 }
 
+/** What the broker adds to a sanitiser's context: hearing that the run waits for a slot. */
+export interface BrokerSanitiseContext extends SanitiseContext {
+  /** How many conversions wait ahead of this one (0: next), while it waits. */
+  onWaiting?: (ahead: number) => void;
+  /** It has its slot (or needs none) and starts now. */
+  onStart?: () => void;
+}
+
+/** Every conversion of this daemon process, whatever transfer asks: the cap is the machine's. */
+export const conversions = new ConversionQueue();
+
 export async function sanitiseBytes(
   name: string,
   bytes: Uint8Array,
   type: string,
   settings: BrokerSettings,
-  context: SanitiseContext = { masked: [] },
+  context: BrokerSanitiseContext = { masked: [] },
 ): Promise<{ bytes: Uint8Array; type: string; report: NonNullable<ItemReport['sanitised']> }> {
   if (bytes.length > settings.sanitiserMaxBytes) {
     throw new CloisonError(
@@ -54,17 +71,29 @@ export async function sanitiseBytes(
       `${bytes.length} bytes is over the limit of ${settings.sanitiserMaxBytes} bytes that sanitiser ${name} takes.`,
     );
   }
-  const out = await runSanitiser(
-    name,
-    bytes,
-    type,
-    {
-      maxBytes: settings.sanitiserMaxBytes,
-      maxPixels: settings.imageMaxPixels,
-      documents: settings.documents,
-    },
-    context,
-  );
+  const { onWaiting, onStart, ...sanitiserContext } = context;
+  const run = () => {
+    onStart?.();
+    return runSanitiser(
+      name,
+      bytes,
+      type,
+      {
+        maxBytes: settings.sanitiserMaxBytes,
+        maxPixels: settings.imageMaxPixels,
+        documents: settings.documents,
+      },
+      sanitiserContext,
+    );
+  };
+  // Only sanitisers that start compartments take a slot: plain-text never waits behind a PDF.
+  const out =
+    isSanitiserName(name) && sanitiserCatalogue[name].compartment
+      ? await conversions.run(settings.documents.parallel ?? DEFAULT_PARALLEL, run, {
+          ...(onWaiting ? { onWaiting } : {}),
+          ...(context.signal ? { signal: context.signal } : {}),
+        })
+      : await run();
   return {
     bytes: out.bytes,
     type: out.type,

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Config, Level } from '../contract/config.js';
 import { CloisonError } from '../contract/errors.js';
 import type { Decision, Transfer } from '../contract/methods.js';
+import { shown } from '../files/names.js';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -94,13 +95,67 @@ export function auditRecord(
   };
 }
 
-/** The error a denied transfer answers with: the rule and its reason, and the transfer's record. */
+/**
+ * The error a denied transfer answers with: which item the rules refused and why, the rule's
+ * reason, and the transfer's record. One denied file refuses the whole request, and says so.
+ */
 export function deniedError(transfer: Transfer): CloisonError {
   const denied = transfer.items.find((i) => i.decision.action === 'deny') ?? transfer.items[0];
-  const what = denied?.name ? `"${denied.name}" (${denied.type})` : `${denied?.type ?? 'content'}`;
+  const what = denied?.name
+    ? `${shown(denied.name)} (${denied.type})`
+    : `${denied?.type ?? 'content'}`;
   return new CloisonError(
     'DENIED_BY_RULE',
-    `Denied: ${what} may not go from ${transfer.from} to ${transfer.to}. ${transfer.decision.reason}`,
-    { transfer },
+    `Denied: ${what} may not go from ${transfer.from} to ${transfer.to}. ${transfer.decision.reason}${wholeRequest(transfer.items.length)}`,
+    { transfer, ...(denied?.name !== undefined ? { file: denied.name } : {}) },
+  );
+}
+
+/** A request of several files is refused whole: said after the reason, so nobody looks for the others. */
+function wholeRequest(count: number): string {
+  return count > 1
+    ? ` One refused file refuses the whole request: none of its ${count} files was sent.`
+    : '';
+}
+
+/**
+ * The error of one file refused while the request was delivered (its sanitiser refused it, it was
+ * too large, it changed): the message and details name the file, whatever the cause said.
+ */
+export function refusedFile(err: unknown, name: string, count: number): CloisonError {
+  const error =
+    err instanceof CloisonError
+      ? err
+      : new CloisonError('SANITISER_FAILED', `The transfer failed: ${String(err)}.`);
+  const by = typeof error.details.sanitiser === 'string' ? ` by ${error.details.sanitiser}` : '';
+  // Errors from the delivery itself already open with the file's name.
+  const message = error.message.startsWith(shown(name))
+    ? error.message
+    : `${shown(name)} was refused${by}: ${error.message}`;
+  return new CloisonError(error.code, `${message}${wholeRequest(count)}`, {
+    ...error.details,
+    file: name,
+  });
+}
+
+/**
+ * The first file under a sanitiser's rule that is over the sanitiser's byte limit, as the error
+ * that refuses its request (undefined: none is). Decided on the sizes the inspection measured,
+ * before anything is read whole or copied.
+ */
+export function oversized(
+  files: readonly { report: { name?: string; size: number }; sanitiser?: string }[],
+  maxBytes: number,
+): CloisonError | undefined {
+  const file = files.find((f) => f.sanitiser !== undefined && f.report.size > maxBytes);
+  if (!file) return undefined;
+  return refusedFile(
+    new CloisonError(
+      'TOO_LARGE',
+      `it is ${file.report.size} bytes, over the limit of ${maxBytes} bytes that sanitiser ${file.sanitiser} takes.`,
+      { sanitiser: file.sanitiser, size: file.report.size, maxBytes },
+    ),
+    file.report.name ?? '',
+    files.length,
   );
 }

@@ -218,11 +218,53 @@ async function showProgress(g: Globals, client: DaemonClient, id?: string): Prom
     if (!parsed.success) return;
     const e = parsed.data;
     if (e.type === 'transfer.started') mine ??= e.id;
-    if (e.type !== 'transfer.sanitising' || e.id !== mine || e.done === 0) return;
+    if (e.type !== 'transfer.sanitising' || e.id !== mine) return;
     const what = e.name !== undefined ? `${printable(e.name)}: ` : '';
-    out.stderr(`${what}${printable(e.sanitiser)}, page ${e.done} of ${e.total}\n`);
+    if (e.waiting !== undefined) {
+      out.stderr(
+        `${what}${printable(e.sanitiser)} waits for a free conversion slot (${e.waiting} ahead)\n`,
+      );
+    } else if (e.done > 0) {
+      out.stderr(`${what}${printable(e.sanitiser)}, page ${e.done} of ${e.total}\n`);
+    }
   });
   await client.call('events.subscribe', {});
+}
+
+/**
+ * Ctrl+C (or SIGTERM) while this connection's transfer runs cancels it in the daemon, rather than
+ * leaving its conversion running: the transfer's id is `id` when the command names it, else the
+ * first `transfer.started` of this connection (an interrupt before it arrives cancels it then).
+ * The pending call then fails with CANCELLED. A second interrupt leaves at once.
+ */
+async function cancelOnInterrupt(client: DaemonClient, id?: string): Promise<() => void> {
+  let mine = id;
+  let interrupted = false;
+  const cancel = () => {
+    if (mine === undefined) return;
+    out.stderr(`cloison: cancelling transfer ${printable(mine)}…\n`);
+    client.call('transfers.cancel', { id: mine }).catch((err: unknown) => {
+      out.stderr(`cloison: ${err instanceof Error ? err.message : String(err)}\n`);
+    });
+  };
+  client.onEvent((raw) => {
+    const parsed = Event.safeParse(raw);
+    if (!parsed.success || parsed.data.type !== 'transfer.started' || mine !== undefined) return;
+    mine = parsed.data.id;
+    if (interrupted) cancel();
+  });
+  await client.call('events.subscribe', {});
+  const onSignal = () => {
+    if (interrupted) process.exit(exitCodes.interrupted);
+    interrupted = true;
+    cancel();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 }
 
 function print(g: Globals, value: unknown, human: () => string): void {
@@ -320,13 +362,16 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
     const to = required(values.to, '--to');
     const transfer = await withClient(g, 'user', async (c) => {
       await showProgress(g, c);
-      return c.call('files.send', {
-        from,
-        to,
-        paths: positionals.slice(1),
-        move: values.move ?? false,
-        ...(g.justification ? { justification: g.justification } : {}),
-      });
+      const stop = await cancelOnInterrupt(c);
+      return c
+        .call('files.send', {
+          from,
+          to,
+          paths: positionals.slice(1),
+          move: values.move ?? false,
+          ...(g.justification ? { justification: g.justification } : {}),
+        })
+        .finally(stop);
     });
     print(g, transfer, () => describeTransfer(transfer));
     return exitCodeForTransfer(transfer);
@@ -353,8 +398,10 @@ const commands: Record<string, (g: Globals, args: string[]) => Promise<number>> 
           ? 'transfers.confirm'
           : 'transfers.cancel';
     const transfer = await withClient(g, 'user', async (c) => {
-      if (verb === 'confirm') await showProgress(g, c, id);
-      return c.call(method, { id });
+      if (verb !== 'confirm') return c.call(method, { id });
+      await showProgress(g, c, id);
+      const stop = await cancelOnInterrupt(c, id);
+      return c.call(method, { id }).finally(stop);
     });
     if (transfer.kind === 'clipboard' && verb !== 'cancel')
       return printClipboardResult(g, transfer);

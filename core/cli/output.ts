@@ -12,6 +12,8 @@ export const exitCodes = {
   unreachable: 5,
   checkFailed: 6,
   auditUnavailable: 7,
+  /** Interrupted (Ctrl+C): the transfer was cancelled, or the command left. */
+  interrupted: 130,
 } as const;
 
 export class UsageError extends Error {}
@@ -30,6 +32,8 @@ export function exitCodeFor(err: unknown): number {
         return exitCodes.checkFailed;
       case 'INVALID_PARAMS':
         return exitCodes.usage;
+      case 'CANCELLED':
+        return exitCodes.interrupted;
       default:
         return exitCodes.error;
     }

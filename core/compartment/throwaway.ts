@@ -38,6 +38,8 @@ export interface ThrowawayJob {
    * consumer holds the renderer back rather than letting its output pile up in the broker.
    */
   onStdout: (chunk: Buffer) => Promise<void> | void;
+  /** Aborting kills the compartment; its reason comes back as `stopped` (a cancelled transfer). */
+  signal?: AbortSignal;
 }
 
 export interface ThrowawayResult {
@@ -131,6 +133,9 @@ export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
     stopped ??= reason;
     void killSandbox(sandbox);
   };
+  const abort = () => stop(job.signal?.reason);
+  if (job.signal?.aborted) abort();
+  else job.signal?.addEventListener('abort', abort, { once: true });
   const done = (async (): Promise<ThrowawayResult> => {
     try {
       await consume(sandbox, job, stop);
@@ -138,6 +143,7 @@ export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
       return { code, stderr, timedOut, ...(stopped !== undefined ? { stopped } : {}) };
     } finally {
       clearTimeout(timer);
+      job.signal?.removeEventListener('abort', abort);
       // Its init gone means its PID namespace is gone: no process of the job survives it.
       await killSandbox(sandbox);
     }

@@ -176,6 +176,11 @@ export const BrokerSettings = z.strictObject({
         .default(1024 * 1024 * 1024),
       /** Longest one conversion may take (wall clock, and CPU time of each process). */
       timeoutSeconds: z.int().min(1).max(3600).default(300),
+      /**
+       * Most conversions in throw-away compartments at once (LibreOffice, pdftoppm, libvips); the
+       * others wait their turn. Default: the machine's CPU count.
+       */
+      parallel: z.int().min(1).max(256).optional(),
     })
     .default({
       dpi: 150,

@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   'SANITISER_FAILED',
   'NO_SUCH_TRANSFER',
   'EXPIRED',
+  'CANCELLED',
   'APPROVER_IS_REQUESTER',
   // Compartments and displays.
   'COMPARTMENT_UNAVAILABLE',
@@ -61,6 +62,7 @@ export const rpcNumber: Record<ErrorCode, number> = {
   NO_SUCH_TRANSFER: -32009,
   EXPIRED: -32010,
   APPROVER_IS_REQUESTER: -32011,
+  CANCELLED: -32012,
   COMPARTMENT_UNAVAILABLE: -32040,
   COMPARTMENT_FAILED: -32041,
   DISPLAY_FAILED: -32042,

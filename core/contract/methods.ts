@@ -651,6 +651,11 @@ export const Event = z.discriminatedUnion('type', [
     sanitiser: z.string(),
     done: z.int().nonnegative(),
     total: z.int().nonnegative(),
+    /**
+     * Set while the conversion waits for a free slot (broker.documents.parallel): how many wait
+     * ahead of it, 0 when it is next. Absent once it runs.
+     */
+    waiting: z.int().nonnegative().optional(),
   }),
   z.object({ type: z.literal('level.updated'), level: LevelState }),
   z.object({ type: z.literal('config.reloaded'), digest: Sha256 }),

@@ -59,6 +59,15 @@ export interface DeliverOptions {
   expected?: Map<string, string>;
   /** A sanitiser: takes the whole source file, returns the bytes to deliver. */
   transform?: (entry: SourceEntry, bytes: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * The name a transformed file is delivered under, asked once it is transformed (report.docx made
+   * a PDF: report.pdf), with the sentence that says why; undefined keeps its name. Collisions are
+   * then handled as for any name (`report (1).pdf`).
+   */
+  transformedName?: (
+    entry: SourceEntry,
+    wanted: string,
+  ) => { name: string; note: string } | undefined;
   /** Which entries go through `transform` (default: all of them, when there is one). */
   needsTransform?: (entry: SourceEntry) => boolean;
   /** Largest source file read whole for `transform` (default 64 MiB); beyond it, TOO_LARGE. */
@@ -260,9 +269,16 @@ class Run {
     const notes: string[] = entry.renamed === undefined ? [] : [entry.renamed];
     const { dir, parts } = await this.openFolders(entry, notes);
     try {
-      const wanted = entry.deliverPath[entry.deliverPath.length - 1]!;
+      let wanted = entry.deliverPath[entry.deliverPath.length - 1]!;
       const copied = await this.copyToTemp(entry, this.staging ?? dir);
       this.temps.push({ dir: this.staging ? undefined : parts, temp: copied.temp });
+      const renamed = copied.transformed
+        ? this.options.transformedName?.(entry, wanted)
+        : undefined;
+      if (renamed !== undefined && renamed.name !== wanted) {
+        wanted = renamed.name;
+        notes.push(renamed.note);
+      }
       const name = await this.freeName(dir, wanted, parts);
       this.planned.add([...parts, name].join('/'));
       const planned: Delivered = {
@@ -385,6 +401,7 @@ class Run {
     sha256: string;
     deliveredSize: number;
     deliveredSha256: string;
+    transformed: boolean;
   }> {
     const o = this.options;
     const { handle: src, stat: before } = await openSource(o.sourceHome, entry);
@@ -475,6 +492,7 @@ class Run {
         sha256,
         deliveredSize,
         deliveredSha256: written.digest('hex'),
+        transformed: transform !== undefined,
       };
     } finally {
       await closeAll([src, out]);

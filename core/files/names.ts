@@ -121,6 +121,17 @@ export function safeName(name: string): { name: string; changed?: string } {
 }
 
 /**
+ * `name` (already safe) with the extension `extension` (no dot): in place of its own when `replace`,
+ * else after it (`report.v2` → `report.v2.pdf`); still within NAME_MAX_BYTES, the stem giving way.
+ */
+export function withExtension(name: string, extension: string, replace: boolean): string {
+  const [stem, ext] = splitExtension(name);
+  const base = replace && ext !== '' ? stem : name;
+  const suffix = `.${extension}`;
+  return truncateBytes(base, NAME_MAX_BYTES - byteLength(suffix)) + suffix;
+}
+
+/**
  * The name for the n-th attempt after a collision: `report (1).pdf`, `report (2).pdf`, …; still
  * within NAME_MAX_BYTES (the stem gives way) and still safe.
  */

@@ -9,6 +9,8 @@ export interface SanitiserSpec {
   accepts: readonly string[];
   /** The types its output can have (what the target level receives). */
   produces: readonly string[];
+  /** It runs throw-away compartments, so it takes one of the broker's conversion slots. */
+  compartment: boolean;
 }
 
 /** The office formats office-to-pdf takes (as detected from the bytes; no macro-enabled ones). */
@@ -31,30 +33,35 @@ export const sanitiserCatalogue = {
       'valid UTF-8 only (else refused), line endings made LF, control characters but tab and newline, bidi embeddings, overrides and isolates and a leading BOM removed',
     accepts: ['text/plain'],
     produces: ['text/plain'],
+    compartment: false,
   },
   'html-to-text': {
     description:
       'HTML reduced to the text a person saw (link text kept, URLs, images, scripts and styles dropped), then normalised as plain-text',
     accepts: ['text/html'],
     produces: ['text/plain'],
+    compartment: false,
   },
   'image-reencode': {
     description:
       'image decoded and re-encoded (GIF as PNG), metadata dropped, animated images refused, within pixel and byte limits',
     accepts: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'],
     produces: ['image/png', 'image/jpeg', 'image/webp'],
+    compartment: true,
   },
   'pdf-rasterise': {
     description:
       'every page rendered to pixels by poppler in a throw-away compartment (no network, no home, memory, time and page limits), then a new PDF built from the pixels by the broker: no scripts, forms, links, attachments, fonts, text or metadata; encrypted PDFs refused',
     accepts: ['application/pdf'],
     produces: ['application/pdf'],
+    compartment: true,
   },
   'office-to-pdf': {
     description:
       'an office document (OpenDocument, OOXML, RTF, legacy Microsoft Office) converted to PDF by LibreOffice in a throw-away compartment, then pdf-rasterise',
     accepts: OFFICE_TYPES,
     produces: ['application/pdf'],
+    compartment: true,
   },
 } as const satisfies Record<string, SanitiserSpec>;
 

@@ -140,6 +140,7 @@ export const imageReencode: Sanitiser = {
       ...(context.account ? { account: context.account } : {}),
       masked: context.masked,
       ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
       onStdout: (chunk) => {
         // A refusal is a JSON line ("{…"), pixels a PAM frame ("P7…"): the first byte tells.
         kind ??= chunk[0] === 0x7b ? 'refusal' : 'pixels';

@@ -97,4 +97,35 @@ describe('office-to-pdf refuses', () => {
     );
     expect((error as CloisonError).message).not.toMatch(/javaldx/);
   }, 120_000);
+
+  it('a document over maxPages in LibreOffice’s own compartment, before any page is rendered', async () => {
+    // A presentation of 3 slides under a limit of 2: LibreOffice exports at most 3 pages, the
+    // script counts them, and the PDF never reaches pdf-rasterise (no page progress at all).
+    const progress: SanitiseProgress[] = [];
+    const error = await officeToPdf
+      .run(
+        new Uint8Array(odp()),
+        'application/vnd.oasis.opendocument.presentation',
+        { ...limits, documents: { ...DEFAULT_DOCUMENT_LIMITS, maxPages: 2 } },
+        { masked: [], onProgress: (p) => progress.push(p) },
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CloisonError);
+    expect((error as CloisonError).code).toBe('TOO_LARGE');
+    expect((error as CloisonError).message).toBe(
+      'The document has more than 2 pages, over the limit of 2 pages.',
+    );
+    expect((error as CloisonError).details).toMatchObject({ limit: 'pages', maxPages: 2 });
+    expect(progress).toEqual([]);
+  }, 120_000);
+
+  it('nothing at the limit itself: 3 slides under maxPages 3 become 3 pages', async () => {
+    const output = await officeToPdf.run(
+      new Uint8Array(odp()),
+      'application/vnd.oasis.opendocument.presentation',
+      { ...limits, documents: { ...DEFAULT_DOCUMENT_LIMITS, maxPages: 3 } },
+      { masked: [] },
+    );
+    expect(onPdf(output, 'pdfinfo', (f) => [f])).toMatch(/Pages:\s+3\n/);
+  }, 120_000);
 });

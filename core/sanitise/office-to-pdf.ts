@@ -33,6 +33,8 @@ const extension: Record<(typeof OFFICE_TYPES)[number], string> = {
 
 /** The exit status of office-convert.sh when LibreOffice wrote no PDF. */
 const NO_PDF = 65;
+/** Its exit status when the PDF has more than the page limit (it exported one page more). */
+const TOO_MANY_PAGES = 66;
 
 let script: Promise<Buffer> | undefined;
 const convertScript = () => (script ??= readFile(assetFile('office-convert.sh')));
@@ -50,7 +52,8 @@ export const officeToPdf: Sanitiser = {
     const chunks: Buffer[] = [];
     let size = 0;
     const result = await runThrowaway({
-      argv: ['/bin/sh', '/in/office-convert.sh', name],
+      // The page limit goes in: LibreOffice exports no more than one page past it.
+      argv: ['/bin/sh', '/in/office-convert.sh', name, String(doc.maxPages)],
       inputs: [
         { dest: '/in/office-convert.sh', data: await convertScript() },
         { dest: name, data: input },
@@ -65,6 +68,7 @@ export const officeToPdf: Sanitiser = {
       ...(context.account ? { account: context.account } : {}),
       masked: context.masked,
       ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
+      ...(context.signal ? { signal: context.signal } : {}),
       onStdout: (chunk) => {
         size += chunk.length;
         if (size > limits.maxBytes) {
@@ -79,6 +83,15 @@ export const officeToPdf: Sanitiser = {
       },
     });
     if (result.stopped !== undefined) throw result.stopped;
+    if (result.code === TOO_MANY_PAGES && !result.timedOut) {
+      // Refused before the PDF left LibreOffice's compartment: nothing was rendered.
+      throw sanitiserError(
+        'office-to-pdf',
+        'TOO_LARGE',
+        `The document has more than ${doc.maxPages} pages, over the limit of ${doc.maxPages} pages.`,
+        { maxPages: doc.maxPages, limit: 'pages' },
+      );
+    }
     if (result.code === NO_PDF && !result.timedOut) {
       // LibreOffice ran and could not read it; its Java warning says nothing about the document.
       const words = rendererWords(result.stderr.replace(/^.*javaldx.*$/gm, ''));

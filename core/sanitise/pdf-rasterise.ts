@@ -268,6 +268,7 @@ export async function rasterisePdf(
     ...(context.account ? { account: context.account } : {}),
     masked: context.masked,
     ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
+    ...(context.signal ? { signal: context.signal } : {}),
     onStdout,
   });
   const result = await run.done;

@@ -60,6 +60,8 @@ export interface SanitiseContext {
   /** Host files hidden the same way (a configuration file right in /etc). */
   maskedFiles?: string[];
   onProgress?: (progress: SanitiseProgress) => void;
+  /** Aborted: the transfer was cancelled; the compartments are killed and the run rejects. */
+  signal?: AbortSignal;
 }
 
 export interface Sanitiser {

@@ -9,7 +9,10 @@ export function Notifications() {
   const progress = useShell((s) => s.progress);
   const moving = Object.entries(progress).filter(([, p]) => p.done < p.total);
   const sanitising = useShell((s) => s.sanitising);
-  const pages = Object.entries(sanitising).filter(([, p]) => p.done < p.total);
+  // Waiting for a conversion slot, or part way through its pages.
+  const pages = Object.entries(sanitising).filter(
+    ([, p]) => p.waiting !== undefined || p.done < p.total,
+  );
   return (
     <aside className="notifications" aria-label={t('notifications')}>
       {moving.map(([id, p]) => (
@@ -22,16 +25,27 @@ export function Notifications() {
       ))}
       {pages.map(([id, p]) => (
         <p key={`s-${id}`} className="note info" data-testid="sanitising">
-          <label>
-            {t('sanitisingPages', {
-              id,
-              sanitiser: p.sanitiser,
-              name: visible(p.name ?? ''),
-              done: p.done,
-              total: p.total,
-            })}{' '}
-            <progress max={p.total} value={p.done} />
-          </label>
+          {p.waiting !== undefined ? (
+            <span>
+              {t('sanitisingWaits', {
+                id,
+                sanitiser: p.sanitiser,
+                name: visible(p.name ?? ''),
+                ahead: p.waiting,
+              })}
+            </span>
+          ) : (
+            <label>
+              {t('sanitisingPages', {
+                id,
+                sanitiser: p.sanitiser,
+                name: visible(p.name ?? ''),
+                done: p.done,
+                total: p.total,
+              })}{' '}
+              <progress max={p.total} value={p.done} />
+            </label>
+          )}
         </p>
       ))}
       <ul aria-live="polite" data-testid="notifications">

@@ -290,6 +290,27 @@ describe('events', () => {
       total: 20,
     });
   });
+
+  it('shows a conversion waiting for a slot until its pages start', () => {
+    const store = createShellStore(scripted({}).api);
+    const base = {
+      type: 'transfer.sanitising' as const,
+      id: 't-3',
+      from: 'internet',
+      to: 'office',
+      name: 'a.pdf',
+      sanitiser: 'pdf-rasterise',
+    };
+    store.getState().receive({ ...base, done: 0, total: 0, waiting: 1 });
+    expect(store.getState().sanitising['t-3']).toMatchObject({ waiting: 1 });
+    store.getState().receive({ ...base, done: 0, total: 4 });
+    expect(store.getState().sanitising['t-3']).toEqual({
+      name: 'a.pdf',
+      sanitiser: 'pdf-rasterise',
+      done: 0,
+      total: 4,
+    });
+  });
 });
 
 describe('settings slice', () => {

@@ -13,7 +13,10 @@ export interface TransfersSlice {
   transfers: Record<string, Transfer>;
   progress: Record<string, { done: number; total: number }>;
   /** A sanitiser's pages, per transfer and file, while it works (the daemon's word, page by page). */
-  sanitising: Record<string, { name?: string; sanitiser: string; done: number; total: number }>;
+  sanitising: Record<
+    string,
+    { name?: string; sanitiser: string; done: number; total: number; waiting?: number }
+  >;
   applySanitising(event: Sanitising): void;
   captureClipboard(level: string): Promise<void>;
   pasteClipboard(level: string): Promise<void>;
@@ -97,6 +100,7 @@ export function createTransfersSlice({ api, set, get, report }: SliceContext): T
             sanitiser: event.sanitiser,
             done: event.done,
             total: event.total,
+            ...(event.waiting !== undefined ? { waiting: event.waiting } : {}),
           },
         },
       });
