@@ -138,7 +138,10 @@ describe('packaging', () => {
     });
 
     it('carries the units, and maintainer scripts that make the accounts and parse', () => {
-      for (const entry of config.extraFiles) expect(existsSync(join(root, entry.from))).toBe(true);
+      // Each source is in the repository, but the daemon's libraries, which `npm run dist` stages.
+      for (const entry of config.extraFiles)
+        if (entry.from !== 'out/daemon-modules')
+          expect(existsSync(join(root, entry.from))).toBe(true);
       for (const script of [config.deb.afterInstall, config.deb.afterRemove]) {
         expect(spawnSync('sh', ['-n', join(root, script)]).status).toBe(0);
       }
@@ -159,7 +162,30 @@ describe('packaging', () => {
     };
 
     it("carries the daemon's libraries, without which bin/cloisond cannot start", () => {
-      expect(config.extraFiles.map((e) => e.from)).toContain('node_modules');
+      expect(config.extraFiles).toContainEqual({ from: 'out/daemon-modules', to: 'node_modules' });
+    });
+
+    it('carries only the production libraries, not the tools that build and test it', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cloison-modules-'));
+      try {
+        const staged = join(dir, 'node_modules');
+        const made = spawnSync(process.execPath, [join(root, 'tools/daemon-modules.mjs'), staged], {
+          encoding: 'utf8',
+        });
+        expect(made.status, made.stderr).toBe(0);
+        const names = readdirSync(staged);
+        for (const needed of ['sharp', 'yaml', 'zod', 'ws', 'file-type', 'html-to-text'])
+          expect(names).toContain(needed);
+        // sharp's native part for this machine, which is an optional dependency.
+        expect(readdirSync(join(staged, '@img')).some((n) => n.startsWith('sharp-linux'))).toBe(
+          true,
+        );
+        for (const tool of ['vitest', 'electron', 'playwright-core', 'electron-builder', 'vite'])
+          expect(names).not.toContain(tool);
+        expect(names).not.toContain('.bin');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('disables and removes nothing on an upgrade, only on remove or purge', () => {

@@ -41,6 +41,9 @@ run(process.execPath, [
   'package',
 ]);
 if (what === 'dist') {
+  // The daemon's production libraries, which the .deb carries as its node_modules (after Forge,
+  // which owns out/ while it packages).
+  run(process.execPath, [join(root, 'tools/daemon-modules.mjs')]);
   run(process.execPath, [
     join(root, 'node_modules/electron-builder/cli.js'),
     '--linux',

@@ -4,7 +4,8 @@
 // serving its sockets to their groups, starting a level under its sandboxing, restarted after a
 // SIGKILL and reloaded by systemctl; then the kiosk unit; then the postrm; then nothing left behind.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { root } from '../testing/daemon.js';
@@ -56,8 +57,21 @@ describe.skipIf(reason !== undefined)(
       const config = JSON.parse(readFileSync(join(root, 'electron-builder.json'), 'utf8')) as {
         extraFiles: ExtraFile[];
       };
+      // The daemon's libraries as `npm run dist` stages them: the production ones only, so that
+      // the daemon is shown to run without the development tools the repository also has.
+      // (In the repository's own scratch folder: the namespace's /tmp is a tmpfs of its own.)
+      mkdirSync(join(root, '.vitest-tmp'), { recursive: true });
+      const modules = mkdtempSync(join(root, '.vitest-tmp', 'deb-modules-'));
+      staged.push(modules);
+      const made = spawnSync(
+        process.execPath,
+        [join(root, 'tools/daemon-modules.mjs'), join(modules, 'node_modules')],
+        { encoding: 'utf8' },
+      );
+      expect(made.status, made.stderr).toBe(0);
       for (const { from, to } of config.extraFiles) {
-        const source = join(root, from);
+        const source =
+          from === 'out/daemon-modules' ? join(modules, 'node_modules') : join(root, from);
         const target = join(app, to);
         sd.sh(
           `if [ -d '${source}' ]; then mkdir -p '${target}'; else mkdir -p "$(dirname '${target}')"; touch '${target}'; fi
@@ -70,8 +84,10 @@ describe.skipIf(reason !== undefined)(
       for a in alice bob carol; do adduser --system --group --no-create-home $a >/dev/null 2>&1; done
       adduser alice cloison-users >/dev/null; adduser carol cloison-admins >/dev/null`);
     }, 180_000);
+    const staged: string[] = [];
     afterAll(async () => {
       await sd?.shutdown();
+      for (const dir of staged) rmSync(dir, { recursive: true, force: true });
     }, 120_000);
 
     it('installs with the .deb postinst: accounts, groups, the link, the units, enabled and started', async () => {
