@@ -35,21 +35,29 @@ echo "encrypted ${encrypted:-unknown}"
 [ "$encrypted" = no ] || exit 0
 [ -n "$pages" ] && [ "$pages" -ge 1 ] && [ "$pages" -le "$max" ] || exit 0
 sed -n 's/^Page *\([0-9][0-9]*\) size: *\([0-9.][0-9.]*\) x \([0-9.][0-9.]*\) pts.*/size \1 \2 \3/p' "$tmp/info"
-rm -f "$tmp/info" "$tmp/err"
 echo 'render'
 
 # Pages go to files, as pdftoppm writes them when run alone: through a pipe they cost the broker
-# a wake-up per few kilobytes, a quarter more CPU than the rendering itself (npm run bench). Its
-# progress lines (and its complaints) come on stdout, one line per page once its file is closed.
-# The broker's words on stdin stay with this script (fd 3), not with the renderer.
+# a wake-up per few kilobytes, a quarter more CPU than the rendering itself (npm run bench).
+# pdftoppm says each page done once its file is closed (-progress, on its stderr, here a fifo):
+# this script stops it there, passes the line on as "page …" and lets it go on at the broker's
+# "go", which the broker says as soon as it reads the line; so the renderer is never more than a
+# page ahead of the broker, however slow the broker is, and its /tmp holds two pages. Anything
+# else it says is passed on as "said …". The broker's words on stdin stay with this script (fd 3).
 exec 3<&0
-pdftoppm -progress -r "$dpi" -f 1 -l "$pages" "$doc" /tmp/pages/p 2>&1 3<&- &
+mkfifo "$tmp/said" || exit 1
+pdftoppm -progress -r "$dpi" -f 1 -l "$pages" "$doc" /tmp/pages/p >/dev/null 2>"$tmp/said" 3<&- &
 renderer=$!
-while read -r word <&3; do
-  case $word in
-    stop) kill -STOP "$renderer" 2>/dev/null ;;
-    go) kill -CONT "$renderer" 2>/dev/null ;;
+while IFS= read -r line; do
+  case $line in
+    [0-9]*' '[0-9]*' /tmp/pages/p-'*)
+      kill -STOP "$renderer" 2>/dev/null
+      printf 'page %s\n' "$line"
+      read -r word <&3 || exit 1
+      kill -CONT "$renderer" 2>/dev/null
+      ;;
+    *) printf 'said %s\n' "$line" ;;
   esac
-done >/dev/null 2>&1 &
+done <"$tmp/said"
 # The script's status is the renderer's (128 + the signal that killed it).
 wait "$renderer"

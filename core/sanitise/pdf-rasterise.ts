@@ -183,10 +183,10 @@ export interface PageSink {
   /** The page count, checked, before any page. */
   onCount?(pages: number): void;
   /**
-   * Each page, in order, once checked. `hold` wraps slow work: the renderer is stopped while it
-   * runs (its pages would otherwise pile up in its bounded /tmp), and goes on after.
+   * Each page, in order, once checked. The renderer goes on with one more page meanwhile, then
+   * waits (see assets/pdf-render.sh): a slow consumer holds it back.
    */
-  onPage(frame: Frame, hold: <T>(work: Promise<T>) => Promise<T>): Promise<void> | void;
+  onPage(frame: Frame): Promise<void> | void;
 }
 
 /**
@@ -216,14 +216,6 @@ export async function renderPdf(
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
 
-  const hold = async <T>(work: Promise<T>): Promise<T> => {
-    run.tell('stop');
-    try {
-      return await work;
-    } finally {
-      run.tell('go');
-    }
-  };
   const wentWrong = (what: string) =>
     sanitiserError(name, 'BAD_CONTENT', `The renderer went wrong: ${what}.`);
   const outOfMemory = () =>
@@ -267,12 +259,17 @@ export async function renderPdf(
       sink.onCount?.(pages);
       return;
     }
-    const done = parsePageDone(text, `${PAGES_FOLDER}/p`);
-    if (!done) {
-      // pdftoppm's own words (its stderr is this stream once it renders): kept for the reasons.
-      words = (words + text + '\n').slice(-WORDS_KEPT);
+    if (text.startsWith('said ')) {
+      // pdftoppm's own words (the script passes its stderr on): kept for the reasons.
+      words = (words + text.slice(5) + '\n').slice(-WORDS_KEPT);
       return;
     }
+    if (!text.startsWith('page ')) throw wentWrong('it said something it should not have');
+    // The script stopped the renderer on this line: it renders the next page while this one is
+    // read, and stops again after it.
+    run.tell('go');
+    const done = parsePageDone(text.slice(5), `${PAGES_FOLDER}/p`);
+    if (!done) throw wentWrong('it said a page was done in words it should not have');
     const page = reader!.count + 1;
     if (done.page !== page || done.last !== pages || done.file !== pageFileName(page, pages)) {
       if (done.page > pages) {
@@ -294,7 +291,7 @@ export async function renderPdf(
       if (OUT_OF_MEMORY.test(words)) throw outOfMemory();
       throw error;
     }
-    await sink.onPage(frame, hold);
+    await sink.onPage(frame);
   };
 
   const onStdout = async (chunk: Buffer) => {
@@ -379,7 +376,7 @@ export async function renderPdf(
 
 /**
  * The size of the compartment's /tmp (and /run, /dev/shm): two pages of the largest size allowed
- * (the one being written, one done and not yet taken; the broker holds the renderer back beyond)
+ * (one done and not yet taken, the next being written: the renderer waits for the broker beyond)
  * and the script's small reports.
  */
 export function pagesTmpBytes(doc: DocumentLimits): number {
@@ -428,7 +425,7 @@ export async function rasterisePdf(
       pages = count;
       context.onProgress?.({ sanitiser: name, done: 0, total: pages });
     },
-    onPage: async (frame, hold) => {
+    onPage: async (frame) => {
       const jpeg = sharp(frame.pixels, {
         raw: { width: frame.width, height: frame.height, channels: frame.channels },
       })
@@ -437,7 +434,7 @@ export async function rasterisePdf(
       // Awaited in order by addPage; a run stopped first must not leave it unhandled.
       jpeg.catch(() => undefined);
       encoding.push({ frame, jpeg });
-      while (encoding.length > ENCODING_AHEAD) await hold(addPage());
+      while (encoding.length > ENCODING_AHEAD) await addPage();
     },
   });
   while (encoding.length > 0) await addPage();
