@@ -296,12 +296,9 @@ export async function renderPdf(
 
   const onStdout = async (chunk: Buffer) => {
     await running;
-    line += chunk.toString('latin1');
-    for (let end = line.indexOf('\n'); end !== -1; end = line.indexOf('\n')) {
-      const text = line.slice(0, end);
-      line = line.slice(end + 1);
-      await onLine(text);
-    }
+    const lines = (line + chunk.toString('latin1')).split('\n');
+    line = lines.pop()!;
+    for (const text of lines) await onLine(text);
     if (line.length > LONGEST_LINE) {
       if (state !== 'rendering')
         throw sanitiserError(name, 'BAD_CONTENT', 'The renderer said too much before rendering.');
