@@ -8,7 +8,8 @@
 //                read and checked by the same frame reader as the broker's: the baseline that does
 //                the same work as the compartment run but for the compartment itself;
 //   compartment: the rendering inside the throw-away compartment (set-up, pdfinfo's checks,
-//                pdftoppm), pages streamed out and checked by the broker, nothing encoded;
+//                pdftoppm writing page files in the compartment's /tmp), each page read and
+//                checked by the broker from outside, nothing encoded (pdf-rasterise's own code);
 //   sanitiser:   the whole of pdf-rasterise (compartment, checks, JPEG encoding, the new PDF).
 // And where the time goes, measured alone: the compartment's set-up and teardown (/bin/true in a
 // throw-away compartment), pdfinfo's checks, the JPEG encoding and the PDF build of the 20 pages.
@@ -22,12 +23,16 @@ import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { assetFile } from '../core/assets/assets.js';
 import { compartmentAccount } from '../core/compartment/account.js';
 import { runThrowaway, type ThrowawayJob } from '../core/compartment/throwaway.js';
 import { PdfWriter } from '../core/sanitise/pdf-writer.js';
 import { FrameReader, type Frame } from '../core/sanitise/pixels.js';
-import { JPEG_OPTIONS, pdfRasterise } from '../core/sanitise/pdf-rasterise.js';
+import {
+  JPEG_OPTIONS,
+  pagesTmpBytes,
+  pdfRasterise,
+  renderPdf,
+} from '../core/sanitise/pdf-rasterise.js';
 import { DEFAULT_DOCUMENT_LIMITS } from '../core/sanitise/sanitiser.js';
 
 const PAGES = 20;
@@ -135,7 +140,6 @@ async function barePipe(file: string): Promise<Frame[]> {
 export async function benchSanitisers(): Promise<Record<string, Record<string, number | string>>> {
   const dir = await mkdtemp(join(tmpdir(), 'cloison-bench-sanitise-'));
   const account = await compartmentAccount('nobody');
-  const script = await readFile(assetFile('pdf-render.sh'));
   const throwaway = (
     argv: string[],
     inputs: ThrowawayJob['inputs'],
@@ -148,12 +152,13 @@ export async function benchSanitisers(): Promise<Record<string, Record<string, n
         memoryBytes: limits.memoryBytes,
         cpuSeconds: limits.timeoutSeconds,
         wallSeconds: limits.timeoutSeconds,
-        tmpBytes: 16 * 1024 * 1024,
+        tmpBytes: pagesTmpBytes(limits),
       },
       ...(account ? { account } : {}),
       masked: [],
       onStdout,
     });
+  const context = { masked: [], ...(account ? { account } : {}) };
   const results: Record<string, Record<string, number | string>> = {};
   const meter = await cpuMeter();
   try {
@@ -177,34 +182,17 @@ export async function benchSanitisers(): Promise<Record<string, Record<string, n
           frames = await barePipe(file);
         },
         compartment: async () => {
-          const reader = newReader();
-          let preamble = true;
-          const result = await throwaway(
-            ['/bin/sh', '/in/pdf-render.sh', String(limits.dpi), String(limits.maxPages)],
-            [
-              { dest: '/in/pdf-render.sh', data: script },
-              { dest: '/in/document.pdf', data: bytes },
-            ],
-            (chunk) => {
-              if (preamble) {
-                const at = chunk.indexOf('render\n');
-                if (at === -1) return;
-                preamble = false;
-                chunk = chunk.subarray(at + 7);
-              }
-              reader.push(chunk);
-            },
-          );
-          reader.end();
-          if (result.code !== 0 || reader.count !== PAGES)
-            throw new Error(`compartment run failed: ${result.code}, ${reader.count} pages`);
+          const pages = await renderPdf('pdf-rasterise', bytes, limits, context, {
+            onPage: () => undefined,
+          });
+          if (pages !== PAGES) throw new Error(`compartment run failed: ${pages} pages`);
         },
         sanitiser: async () => {
           const output = await pdfRasterise.run(
             bytes,
             'application/pdf',
             { maxBytes: 256 * 1024 * 1024, maxPixels: 1, documents: limits },
-            { masked: [], ...(account ? { account } : {}) },
+            context,
           );
           outputBytes = output.length;
         },

@@ -68,6 +68,13 @@ describe('sandboxArgs', () => {
       expect(sized).toEqual(
         ['/tmp', '/run', '/dev/shm'].map((dir) => ['--size', String(1 << 20), '--tmpfs', dir]),
       );
+      // A renderer's pages need room in /tmp only: /run and /dev/shm stay small.
+      const pages = sandboxArgs({ ...base, tmpBytes: 1 << 28, runBytes: 1 << 20 });
+      expect(pages.flatMap((a, i) => (a === '--size' ? [pages.slice(i, i + 4)] : []))).toEqual([
+        ['--size', String(1 << 28), '--tmpfs', '/tmp'],
+        ['--size', String(1 << 20), '--tmpfs', '/run'],
+        ['--size', String(1 << 20), '--tmpfs', '/dev/shm'],
+      ]);
     });
 
     it('makes the root and /dev read-only after every mount, when asked to', () => {

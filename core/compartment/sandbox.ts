@@ -43,6 +43,8 @@ export interface SandboxSpec {
    * default, unbounded. Throw-away compartments set it.
    */
   tmpBytes?: number;
+  /** Size of /run and /dev/shm when they need less than /tmp (a renderer's pages go to /tmp only). */
+  runBytes?: number;
   /** The root and /dev read-only at the end, so that only the bounded places are writable. */
   readOnlyRoot?: boolean;
 }
@@ -82,8 +84,10 @@ export function sandboxArgs(spec: SandboxSpec): string[] {
   args.push('--proc', '/proc', '--dev', '/dev');
   // Bounded when asked: what a sandbox writes there is memory, which no rlimit counts.
   const size = spec.tmpBytes !== undefined ? ['--size', String(spec.tmpBytes)] : [];
-  args.push(...size, '--tmpfs', '/tmp', ...size, '--tmpfs', '/run');
-  if (spec.tmpBytes !== undefined) args.push(...size, '--tmpfs', '/dev/shm');
+  const runSize =
+    spec.tmpBytes !== undefined ? ['--size', String(spec.runBytes ?? spec.tmpBytes)] : [];
+  args.push(...size, '--tmpfs', '/tmp', ...runSize, '--tmpfs', '/run');
+  if (spec.tmpBytes !== undefined) args.push(...runSize, '--tmpfs', '/dev/shm');
   for (const m of spec.mounts) {
     const flag =
       m.mode === 'ro' ? '--ro-bind-fd' : m.mode === 'rw' ? '--bind-fd' : '--ro-bind-data';

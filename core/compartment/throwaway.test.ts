@@ -11,7 +11,13 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compartmentAccount } from './account.js';
-import { limitedArgv, rendererWords, runThrowaway, type ThrowawayResult } from './throwaway.js';
+import {
+  limitedArgv,
+  rendererWords,
+  runThrowaway,
+  startThrowaway,
+  type ThrowawayResult,
+} from './throwaway.js';
 
 const PROBE = fileURLToPath(new URL('../testing/throwaway-probe.mjs', import.meta.url));
 const marker = `cloison-probe-${process.pid}-${Date.now()}`;
@@ -193,6 +199,46 @@ describe('a hidden file (a configuration right in /etc)', () => {
   it('reads as empty inside, while the same file is readable when not hidden', async () => {
     expect((await read([])).out).toMatch(/^root:/);
     expect(await read(['/etc/passwd'])).toEqual({ out: '', code: 0 });
+  });
+});
+
+describe('a folder of its /tmp, opened from outside', () => {
+  it('shows the broker what the job wrote there, after a word on stdin, and nothing else', async () => {
+    const account = await compartmentAccount('nobody');
+    let said = '';
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const run = await startThrowaway({
+      argv: [
+        '/bin/sh',
+        '-c',
+        'mkdir /tmp/out && echo ready && read -r word && echo "$word" > /tmp/out/said && echo done',
+      ],
+      inputs: [],
+      limits,
+      ...(account ? { account } : {}),
+      masked: [],
+      control: true,
+      onStdout: (chunk) => {
+        said += chunk.toString('utf8');
+        if (said.includes('ready\n')) ready();
+      },
+    });
+    await isReady;
+    // Only folders of its own /tmp: no way up, nothing else of its root.
+    for (const path of ['/etc', '/tmp/../etc', '/tmp/out/../..', '/in'])
+      await expect(run.openFolder(path)).rejects.toThrow(/not a folder of the compartment's \/tmp/);
+    const folder = await run.openFolder('/tmp/out');
+    try {
+      run.tell('hello');
+      expect((await run.done).code).toBe(0);
+      expect(said).toBe('ready\ndone\n');
+      // The compartment is gone; its /tmp stays readable through the handle until it is closed.
+      expect(readdirSync(`/proc/self/fd/${folder.fd}`)).toEqual(['said']);
+      expect(readFileSync(`/proc/self/fd/${folder.fd}/said`, 'utf8')).toBe('hello\n');
+    } finally {
+      await folder.close();
+    }
   });
 });
 

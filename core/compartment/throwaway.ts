@@ -1,9 +1,11 @@
 // Throw-away compartments: one bubblewrap sandbox per conversion of untrusted content (a PDF to
 // render, an office document to convert, an image to decode), made for that job and gone with it.
 // Trust boundary: the broker on this side, a renderer fed hostile bytes on the other; what comes
-// back is only a byte stream on stdout that the broker checks before anything is built from it.
-import { lstat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+// back is a byte stream on stdout, and files the job leaves in a folder of its own private /tmp,
+// which the broker reads from outside (`openFolder`) and checks before anything is built from them.
+import { constants } from 'node:fs';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import { CloisonError } from '../contract/errors.js';
 import { sandboxEnv, SYSTEM_FOLDERS } from './sandbox.js';
 import { killSandbox, startSandbox, type Account, type Sandbox } from './spawn.js';
@@ -17,6 +19,8 @@ export interface ThrowawayLimits {
   wallSeconds: number;
   /** Size of /tmp (and of /run and /dev/shm), the only writable places: memory no rlimit counts. */
   tmpBytes: number;
+  /** Size of /run and /dev/shm when smaller than /tmp's (a renderer writing its pages to /tmp). */
+  runBytes?: number;
 }
 
 export interface ThrowawayJob {
@@ -40,6 +44,11 @@ export interface ThrowawayJob {
   onStdout: (chunk: Buffer) => Promise<void> | void;
   /** Aborting kills the compartment; its reason comes back as `stopped` (a cancelled transfer). */
   signal?: AbortSignal;
+  /**
+   * A pipe to the job's stdin for the broker's words to it (`ThrowawayRun.tell`): a go-ahead, or
+   * stop and go to hold a renderer back. Else stdin is /dev/null.
+   */
+  control?: boolean;
 }
 
 export interface ThrowawayResult {
@@ -58,6 +67,18 @@ export interface ThrowawayRun {
   done: Promise<ThrowawayResult>;
   /** Kills the compartment; `reason` comes back in the result (and is thrown by a consumer). */
   stop(reason: unknown): void;
+  /** Writes a line to the job's stdin (a job started with `control`); nothing once it is gone. */
+  tell(line: string): void;
+  /**
+   * Opens a folder of the compartment's own bounded /tmp (e.g. `/tmp/pages`) for the broker to
+   * read from, through `/proc/<its init>/root`, refusing a link at its end. Call it only while the
+   * job has run nothing that the untrusted content could have taken over (a job started with
+   * `control` waits for the broker's word first): then the init is alive, so its pid names this
+   * compartment and no other process, and every step of the path is bubblewrap's or the job's
+   * trusted script's. The handle keeps that tmpfs readable (and its memory held) after the
+   * compartment is gone: close it.
+   */
+  openFolder(path: string): Promise<FileHandle>;
 }
 
 const PRLIMIT = '/usr/bin/prlimit';
@@ -118,8 +139,10 @@ export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
     env: sandboxEnv({}, { ...THROWAWAY_ENV }),
     cwd: '/tmp',
     tmpBytes: job.limits.tmpBytes,
+    ...(job.limits.runBytes !== undefined ? { runBytes: job.limits.runBytes } : {}),
     readOnlyRoot: true,
     stdout: 'pipe',
+    ...(job.control ? { stdin: 'pipe' as const } : {}),
     ...(job.account ? { account: job.account } : {}),
     onOutput: (text) => {
       stderr = (stderr + text).slice(-STDERR_KEPT);
@@ -136,6 +159,10 @@ export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
   const abort = () => stop(job.signal?.reason);
   if (job.signal?.aborted) abort();
   else job.signal?.addEventListener('abort', abort, { once: true });
+  const stdin = sandbox.process.stdin as Writable | null;
+  const tell = (line: string) => {
+    if (stdin && !stdin.writableEnded && !stdin.destroyed) stdin.write(`${line}\n`);
+  };
   const done = (async (): Promise<ThrowawayResult> => {
     try {
       await consume(sandbox, job, stop);
@@ -144,11 +171,20 @@ export async function startThrowaway(job: ThrowawayJob): Promise<ThrowawayRun> {
     } finally {
       clearTimeout(timer);
       job.signal?.removeEventListener('abort', abort);
+      stdin?.destroy();
       // Its init gone means its PID namespace is gone: no process of the job survives it.
       await killSandbox(sandbox);
     }
   })();
-  return { done, stop };
+  const openFolder = async (path: string) => {
+    if (!/^\/tmp(\/[A-Za-z0-9_-]+)+$/.test(path))
+      throw new Error(`not a folder of the compartment's /tmp: ${path}`);
+    return open(
+      `/proc/${sandbox.childPid}/root${path}`,
+      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
+    );
+  };
+  return { done, stop, tell, openFolder };
 }
 
 const FONT_CACHE = '/var/cache/fontconfig';

@@ -1,12 +1,20 @@
 // pdf-rasterise as specifications, against real poppler in a real throw-away compartment: what
 // comes out of hostile documents (made here, and the PDF.js corpus), and what is refused.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runThrowaway } from '../compartment/throwaway.js';
 import { CloisonError } from '../contract/errors.js';
 import { hostilePdf, onPdf, plainPdf, renderPages } from '../testing/pdfs.js';
-import { parsePreamble, pdfRasterise, refusePreamble } from './pdf-rasterise.js';
+import {
+  pagesTmpBytes,
+  parsePreamble,
+  pdfRasterise,
+  refusePreamble,
+  renderPdf,
+} from './pdf-rasterise.js';
 import { FrameReader, type Frame } from './pixels.js';
 import { DEFAULT_DOCUMENT_LIMITS, type SanitiseProgress } from './sanitiser.js';
 
@@ -311,6 +319,78 @@ describe('pdf-rasterise', () => {
       const error = await refusal(pdfRasterise.run(hostilePdf(1), 'image/png', limits));
       expect(error.code).toBe('SANITISER_FAILED');
     });
+  });
+});
+
+/** The descriptors of this process that hold a compartment's page folder. */
+function pageFolderHandles(): string[] {
+  return readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((target) => target.endsWith('/tmp/pages'));
+}
+
+describe('pages through files in the compartment’s own /tmp', () => {
+  // Letter pages at 300 dpi are 2550×3300 pixels, 25 MB each: the compartment's /tmp holds two.
+  const documents = { ...DEFAULT_DOCUMENT_LIMITS, dpi: 300, maxPagePixels: 2550 * 3300 };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('holds the renderer back while the broker is slow, so its /tmp never overflows', async () => {
+    let slow = 0;
+    const pages = await renderPdf(
+      'pdf-rasterise',
+      plainPdf(6),
+      documents,
+      { masked: [] },
+      {
+        onPage: async (frame) => {
+          expect(frame.width * frame.height).toBe(2550 * 3300);
+          // Long enough for an unheld renderer to write every page (the control below).
+          if (slow++ < 2) await sleep(1500);
+        },
+      },
+    );
+    expect(pages).toBe(6);
+  });
+
+  it('in a /tmp that really has room for two such pages, not three (the control)', async () => {
+    const page = 2550 * 3300 * 3;
+    const write = (n: number) =>
+      runThrowaway({
+        argv: [
+          '/bin/sh',
+          '-c',
+          `for i in $(seq ${n}); do head -c ${page} /dev/zero > /tmp/$i || exit 1; done`,
+        ],
+        inputs: [],
+        limits: {
+          memoryBytes: 256 << 20,
+          cpuSeconds: 30,
+          wallSeconds: 30,
+          tmpBytes: pagesTmpBytes(documents),
+        },
+        masked: [],
+        onStdout: () => undefined,
+      });
+    expect((await write(2)).code).toBe(0);
+    const three = await write(3);
+    expect(three.code).not.toBe(0);
+    expect(three.stderr).toMatch(/No space left on device/);
+  });
+
+  it('leaves no handle on the page folder once done (the compartment’s /tmp goes with it)', async () => {
+    const during: string[][] = [];
+    await pdfRasterise.run(hostilePdf(2), 'application/pdf', limits, {
+      masked: [],
+      onProgress: () => during.push(pageFolderHandles()),
+    });
+    expect(during.some((handles) => handles.length === 1)).toBe(true);
+    expect(pageFolderHandles()).toEqual([]);
   });
 });
 

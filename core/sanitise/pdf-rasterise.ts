@@ -12,15 +12,22 @@
 // at quality 85 (pages of text stay legible at 150 dpi, and photographs stay small), with libjpeg's
 // standard Huffman tables: optimised ones take a second pass over every page, twice the encoding
 // time, for a file about 5 % smaller (measured by `npm run bench`).
-import { readFile } from 'node:fs/promises';
+import { readFile, type FileHandle } from 'node:fs/promises';
 import sharp from 'sharp';
 import { assetFile } from '../assets/assets.js';
-import { startThrowaway, rendererWords, type ThrowawayResult } from '../compartment/throwaway.js';
+import {
+  compartmentUnavailable,
+  rendererWords,
+  startThrowaway,
+  type ThrowawayResult,
+  type ThrowawayRun,
+} from '../compartment/throwaway.js';
 import type { CloisonError } from '../contract/errors.js';
 import type { SanitiserName } from './catalogue.js';
 import { PdfWriter } from './pdf-writer.js';
 import { toolVersion } from './versions.js';
-import { FrameReader, type Frame } from './pixels.js';
+import { pageFileName, PageFolder, parsePageDone } from './page-files.js';
+import { FrameReader, MAX_HEADER, type Frame } from './pixels.js';
 import {
   checkAccepted,
   checkBytes,
@@ -166,6 +173,216 @@ function mib(bytes: number): string {
   return `${Math.round(bytes / (1024 * 1024))} MiB`;
 }
 
+/** Where the renderer writes its pages, in the compartment's own bounded /tmp. */
+const PAGES_FOLDER = '/tmp/pages';
+const WORDS_KEPT = 8192;
+const LONGEST_LINE = 4096;
+
+/** What `renderPdf` hands its consumer. */
+export interface PageSink {
+  /** The page count, checked, before any page. */
+  onCount?(pages: number): void;
+  /**
+   * Each page, in order, once checked. The renderer goes on with one more page meanwhile, then
+   * waits (see assets/pdf-render.sh): a slow consumer holds it back.
+   */
+  onPage(frame: Frame): Promise<void> | void;
+}
+
+/**
+ * Renders every page of an untrusted PDF in a throw-away compartment (assets/pdf-render.sh) and
+ * hands each, checked, to `sink`; returns the page count. The script first makes its page folder
+ * and waits: the broker opens that folder from outside before anything reads the document. Then
+ * the preamble on stdout (the checks), then pdftoppm writes the pages as files and says each one
+ * done; the broker reads each (`PageFolder`), in order, and removes it.
+ */
+export async function renderPdf(
+  name: SanitiserName,
+  input: Uint8Array,
+  doc: DocumentLimits,
+  context: SanitiseContext,
+  sink: PageSink,
+): Promise<number> {
+  let state = 'ready' as 'ready' | 'preamble' | 'rendering';
+  let line = '';
+  const preambleLines: string[] = [];
+  let preambleBytes = 0;
+  const maxPreamble = 4096 + 64 * doc.maxPages;
+  let words = '';
+  let folder: FileHandle | undefined;
+  let pageFolder: PageFolder | undefined;
+  let reader: FrameReader | undefined;
+  let pages = 0;
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+
+  const wentWrong = (what: string) =>
+    sanitiserError(name, 'BAD_CONTENT', `The renderer went wrong: ${what}.`);
+  const outOfMemory = () =>
+    rendererFailure(name, 'PDF', { code: 0, stderr: words, timedOut: false }, doc);
+
+  const onLine = async (text: string) => {
+    if (state === 'ready') {
+      if (text !== 'ready') throw wentWrong(`it did not start as expected`);
+      // The script waits for "go": only bubblewrap and the script have run, nothing has read the
+      // document, so the folder is the one the script made.
+      folder = await run.openFolder(PAGES_FOLDER).catch((error: unknown) => {
+        throw compartmentUnavailable(name, error);
+      });
+      run.tell('go');
+      state = 'preamble';
+      return;
+    }
+    if (state === 'preamble') {
+      preambleBytes += text.length + 1;
+      if (preambleBytes > maxPreamble)
+        throw sanitiserError(name, 'BAD_CONTENT', 'The renderer said too much before rendering.');
+      if (text !== 'render') {
+        preambleLines.push(text);
+        // Refuse as early as the renderer has told enough (encrypted, too many pages); the size
+        // lines, up to one per page, wait for the whole preamble.
+        if (text.startsWith('size ')) return;
+        const early = tryPreamble(preambleLines);
+        const refusal = early && refusePreamble(name, early, doc);
+        if (refusal) throw refusal;
+        return;
+      }
+      const preamble = parseOrFail(name, [...preambleLines, text]);
+      const refusal = refusePreamble(name, preamble, doc);
+      if (refusal) throw refusal;
+      if (preamble.kind !== 'document') throw wentWrong('it rendered a document it cannot read');
+      pages = preamble.pages;
+      // No more pages than announced, none larger than the limit: checked before each is taken.
+      reader = new FrameReader(name, { maxPixels: doc.maxPagePixels, maxFrames: pages }, 'page');
+      pageFolder = new PageFolder(name, folder!, reader, doc.maxPagePixels);
+      state = 'rendering';
+      sink.onCount?.(pages);
+      return;
+    }
+    if (text.startsWith('said ')) {
+      // pdftoppm's own words (the script passes its stderr on): kept for the reasons.
+      words = (words + text.slice(5) + '\n').slice(-WORDS_KEPT);
+      return;
+    }
+    if (!text.startsWith('page ')) throw wentWrong('it said something it should not have');
+    // The script stopped the renderer on this line: it renders the next page while this one is
+    // read, and stops again after it.
+    run.tell('go');
+    const done = parsePageDone(text.slice(5), `${PAGES_FOLDER}/p`);
+    if (!done) throw wentWrong('it said a page was done in words it should not have');
+    const page = reader!.count + 1;
+    if (done.page !== page || done.last !== pages || done.file !== pageFileName(page, pages)) {
+      if (done.page > pages) {
+        throw sanitiserError(
+          name,
+          'TOO_LARGE',
+          `The renderer sent more than the ${pages} pages expected.`,
+        );
+      }
+      throw wentWrong(
+        `it said page ${done.page} of ${done.last} was done when page ${page} was due`,
+      );
+    }
+    let frame: Frame;
+    try {
+      frame = await pageFolder!.take(done.file);
+    } catch (error) {
+      // poppler says "Out of memory" and writes an empty page: the memory limit, not the page.
+      if (OUT_OF_MEMORY.test(words)) throw outOfMemory();
+      throw error;
+    }
+    await sink.onPage(frame);
+  };
+
+  const onStdout = async (chunk: Buffer) => {
+    await running;
+    const lines = (line + chunk.toString('latin1')).split('\n');
+    line = lines.pop()!;
+    for (const text of lines) await onLine(text);
+    if (line.length > LONGEST_LINE) {
+      if (state !== 'rendering')
+        throw sanitiserError(name, 'BAD_CONTENT', 'The renderer said too much before rendering.');
+      words = (words + line.slice(-LONGEST_LINE)).slice(-WORDS_KEPT);
+      line = '';
+    }
+  };
+
+  const run: ThrowawayRun = await startThrowaway({
+    argv: ['/bin/sh', '/in/pdf-render.sh', String(doc.dpi), String(doc.maxPages)],
+    inputs: [
+      { dest: '/in/pdf-render.sh', data: await renderScript() },
+      { dest: '/in/document.pdf', data: input },
+    ],
+    limits: {
+      memoryBytes: doc.memoryBytes,
+      cpuSeconds: doc.timeoutSeconds,
+      wallSeconds: doc.timeoutSeconds,
+      tmpBytes: pagesTmpBytes(doc),
+      // The pages go to /tmp; /run and /dev/shm keep the size they had, not room for two pages.
+      runBytes: 16 * 1024 * 1024,
+    },
+    ...(context.account ? { account: context.account } : {}),
+    masked: context.masked,
+    ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
+    ...(context.signal ? { signal: context.signal } : {}),
+    onStdout,
+    control: true,
+  });
+  started();
+  let result: ThrowawayResult;
+  try {
+    result = await run.done;
+    if (result.stopped !== undefined) throw result.stopped;
+    if (state !== 'rendering') {
+      if (line) preambleLines.push(line);
+      const last = tryPreamble(preambleLines);
+      const refusal = last && refusePreamble(name, last, doc);
+      if (refusal) throw refusal;
+      if (result.timedOut || result.code !== 0) throw rendererFailure(name, 'PDF', result, doc);
+      const said = rendererWords(result.stderr);
+      throw sanitiserError(
+        name,
+        'BAD_CONTENT',
+        `The PDF cannot be read${said ? `: ${said}` : ''}.`,
+      );
+    }
+    const all = { ...result, stderr: `${result.stderr}\n${words}${line}` };
+    // poppler says "Out of memory" and skips the page, yet exits 0: its words count as a failure.
+    if (result.timedOut || result.code !== 0 || OUT_OF_MEMORY.test(all.stderr))
+      throw rendererFailure(name, 'PDF', all, doc);
+    if (reader!.count !== pages) {
+      throw sanitiserError(
+        name,
+        'BAD_CONTENT',
+        `The renderer gave ${reader!.count} of the ${pages} pages of the PDF.`,
+        { pages, rendered: reader!.count },
+      );
+    }
+    const left = await pageFolder!.leftovers();
+    if (left.length > 0) {
+      throw sanitiserError(
+        name,
+        'BAD_CONTENT',
+        `The renderer left ${left.length} file${left.length === 1 ? '' : 's'} in its page folder besides the ${pages} pages (${left.slice(0, 3).join(', ')}).`,
+        { leftovers: left.length },
+      );
+    }
+    return pages;
+  } finally {
+    // The compartment's /tmp goes with the last handle on it.
+    await folder?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The size of the compartment's /tmp (and /run, /dev/shm): two pages of the largest size allowed
+ * (one done and not yet taken, the next being written: the renderer waits for the broker beyond)
+ * and the script's small reports.
+ */
+export function pagesTmpBytes(doc: DocumentLimits): number {
+  return 2 * (MAX_HEADER + 3 * doc.maxPagePixels) + 16 * 1024 * 1024;
+}
+
 /** The rendering half of pdf-rasterise, shared with office-to-pdf (which names itself in errors). */
 export async function rasterisePdf(
   name: SanitiserName,
@@ -175,12 +392,8 @@ export async function rasterisePdf(
 ): Promise<Uint8Array> {
   const doc = limits.documents ?? DEFAULT_DOCUMENT_LIMITS;
   const writer = new PdfWriter();
-  let reader: FrameReader | undefined;
-  let preambleText = '';
-  let preamble: Preamble | undefined;
-  let rendering = false;
   let pages = 0;
-  const maxPreamble = 4096 + 64 * doc.maxPages;
+  let added = 0;
 
   // Pages are encoded while the next one renders: at most ENCODING_AHEAD raw pages are held, and
   // they are added to the PDF in their order.
@@ -195,109 +408,36 @@ export async function rasterisePdf(
       widthPt: (frame.width * 72) / doc.dpi,
       heightPt: (frame.height * 72) / doc.dpi,
     });
+    added++;
     if (writer.bytes > limits.maxBytes) {
       throw sanitiserError(
         name,
         'TOO_LARGE',
-        `The output of ${name} is over the limit of ${limits.maxBytes} bytes (at page ${reader!.count} of ${pages}).`,
+        `The output of ${name} is over the limit of ${limits.maxBytes} bytes (at page ${added} of ${pages}).`,
         { maxBytes: limits.maxBytes },
       );
     }
-    added++;
     context.onProgress?.({ sanitiser: name, done: added, total: pages });
   };
-  const encode = (frame: Frame) => {
-    const jpeg = sharp(frame.pixels, {
-      raw: { width: frame.width, height: frame.height, channels: frame.channels },
-    })
-      .jpeg(JPEG_OPTIONS)
-      .toBuffer();
-    // Awaited in order by addPage; a run stopped first must not leave it unhandled.
-    jpeg.catch(() => undefined);
-    encoding.push({ frame, jpeg });
-  };
-  let added = 0;
 
-  const onStdout = async (chunk: Buffer) => {
-    if (!rendering) {
-      preambleText += chunk.toString('latin1');
-      const end = preambleText.indexOf('render\n');
-      const lines = (end === -1 ? preambleText : preambleText.slice(0, end + 6)).split('\n');
-      if (end === -1) {
-        lines.pop(); // an unfinished line
-        if (preambleText.length > maxPreamble)
-          throw sanitiserError(name, 'BAD_CONTENT', 'The renderer said too much before rendering.');
-        // Refuse as early as the renderer has told enough (encrypted, too many pages).
-        const early = tryPreamble(lines);
-        const refusal = early && refusePreamble(name, early, doc);
-        if (refusal) throw refusal;
-        return;
-      }
-      preamble = parseOrFail(name, lines);
-      const refusal = refusePreamble(name, preamble, doc);
-      if (refusal) throw refusal;
-      if (preamble.kind !== 'document') return;
-      pages = preamble.pages;
-      // No more pages than announced, none larger than the limit: checked before each is taken.
-      reader = new FrameReader(name, { maxPixels: doc.maxPagePixels, maxFrames: pages }, 'page');
-      rendering = true;
+  await renderPdf(name, input, doc, context, {
+    onCount: (count) => {
+      pages = count;
       context.onProgress?.({ sanitiser: name, done: 0, total: pages });
-      chunk = Buffer.from(preambleText.slice(end + 7), 'latin1');
-      preambleText = '';
-      if (chunk.length === 0) return;
-    }
-    for (const frame of reader!.push(chunk)) {
-      encode(frame);
-      while (encoding.length > ENCODING_AHEAD) await addPage();
-    }
-  };
-
-  const run = await startThrowaway({
-    argv: ['/bin/sh', '/in/pdf-render.sh', String(doc.dpi), String(doc.maxPages)],
-    inputs: [
-      { dest: '/in/pdf-render.sh', data: await renderScript() },
-      { dest: '/in/document.pdf', data: input },
-    ],
-    limits: {
-      memoryBytes: doc.memoryBytes,
-      cpuSeconds: doc.timeoutSeconds,
-      wallSeconds: doc.timeoutSeconds,
-      // The render script writes only small reports and links there; pages go through a pipe.
-      tmpBytes: 16 * 1024 * 1024,
     },
-    ...(context.account ? { account: context.account } : {}),
-    masked: context.masked,
-    ...(context.maskedFiles ? { maskedFiles: context.maskedFiles } : {}),
-    ...(context.signal ? { signal: context.signal } : {}),
-    onStdout,
+    onPage: async (frame) => {
+      const jpeg = sharp(frame.pixels, {
+        raw: { width: frame.width, height: frame.height, channels: frame.channels },
+      })
+        .jpeg(JPEG_OPTIONS)
+        .toBuffer();
+      // Awaited in order by addPage; a run stopped first must not leave it unhandled.
+      jpeg.catch(() => undefined);
+      encoding.push({ frame, jpeg });
+      while (encoding.length > ENCODING_AHEAD) await addPage();
+    },
   });
-  const result = await run.done;
-  if (result.stopped !== undefined) throw result.stopped;
-  if (!rendering) {
-    const last = tryPreamble(preambleText.split('\n').filter((l) => l.length > 0));
-    const refusal = last && refusePreamble(name, last, doc);
-    if (refusal) throw refusal;
-    if (result.timedOut || result.code !== 0) throw rendererFailure(name, 'PDF', result, doc);
-    const words = rendererWords(result.stderr);
-    throw sanitiserError(
-      name,
-      'BAD_CONTENT',
-      `The PDF cannot be read${words ? `: ${words}` : ''}.`,
-    );
-  }
-  // poppler says "Out of memory" and skips the page, yet exits 0: its words count as a failure.
-  if (result.timedOut || result.code !== 0 || OUT_OF_MEMORY.test(result.stderr))
-    throw rendererFailure(name, 'PDF', result, doc);
-  reader!.end();
   while (encoding.length > 0) await addPage();
-  if (reader!.count !== pages) {
-    throw sanitiserError(
-      name,
-      'BAD_CONTENT',
-      `The renderer gave ${reader!.count} of the ${pages} pages of the PDF.`,
-      { pages, rendered: reader!.count },
-    );
-  }
   const output = writer.finish();
   checkBytes(name, 'output', output, limits);
   return output;

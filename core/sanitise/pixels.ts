@@ -31,7 +31,8 @@ const TUPLE_DEPTH: Record<string, number> = {
   RGB: 3,
   RGB_ALPHA: 4,
 };
-const MAX_HEADER = 128;
+/** The longest frame header either form can have. */
+export const MAX_HEADER = 128;
 
 /** The frame header at the start of `head`: its size, or undefined when more bytes are needed. */
 export function parseFrameHeader(
@@ -112,6 +113,41 @@ export class FrameReader {
       this.frames++;
     }
     return out;
+  }
+
+  /**
+   * One whole frame in a buffer of its own (a page file): its header checked as `push` checks it,
+   * its length exactly what the header says, or it is refused. The pixels are not copied.
+   */
+  whole(bytes: Buffer): Frame {
+    if (this.header || this.pendingBytes > 0) throw new Error('whole() in the middle of a stream');
+    let header;
+    try {
+      header = parseFrameHeader(bytes);
+    } catch (error) {
+      throw this.fail(
+        'BAD_CONTENT',
+        `${this.noun} ${this.frames + 1}: ${(error as Error).message}`,
+      );
+    }
+    if (!header) {
+      throw this.fail(
+        'BAD_CONTENT',
+        `${this.noun} ${this.frames + 1} was cut short by the renderer`,
+      );
+    }
+    this.check(header);
+    const size = header.width * header.height * header.channels;
+    if (bytes.length !== header.length + size) {
+      throw this.fail(
+        'BAD_CONTENT',
+        `${this.noun} ${this.frames + 1} holds ${bytes.length - header.length} bytes of pixels, not the ${size} its header says (${header.width}×${header.height})`,
+        { bytes: bytes.length - header.length, expected: size },
+      );
+    }
+    this.frames++;
+    const { width, height, channels } = header;
+    return { width, height, channels, pixels: bytes.subarray(header.length) };
   }
 
   /** The stream ended: refuses a frame cut short. */
