@@ -62,7 +62,11 @@ export class Service {
       paths: options.paths,
       configFile: options.configFile,
       ...(options.rulesDir ? { rulesDir: options.rulesDir } : {}),
-      displayAccess: options.displayAccess ?? { mode: 0o600 },
+      // A level the kiosk hides is no one's to see but the daemon's: its relay is owner-only.
+      displayAccess: (level) =>
+        mayStartLevel(this.loaded.config, level).allowed
+          ? (options.displayAccess ?? { mode: 0o600 })
+          : { mode: 0o600 },
       config: () => this.loaded.config,
       audit: async (fields) => {
         await audit.append({ actor: 'cloisond', event: 'level', ...fields });
@@ -210,6 +214,7 @@ export class Service {
     await this.broker.rulesChanged(actor);
     await this.levels.stopRemoved(actor);
     await this.levels.prepare(false);
+    await this.levels.refreshDisplayAccess();
     void this.kiosk.start();
     this.emit({ type: 'config.reloaded', digest: next.digest });
   }
@@ -221,6 +226,11 @@ export class Service {
   private offered(session: Session, ...levels: string[]): void {
     if (isAdministrator(session)) return;
     for (const level of levels) allowedByKiosk(mayStartLevel(this.loaded.config, level));
+  }
+
+  /** Whether `session` may know of `level`: any level, but for a kiosk's user one it offers. */
+  private sees(session: Session, level: string): boolean {
+    return isAdministrator(session) || mayStartLevel(this.loaded.config, level).allowed;
   }
 
   /** To subscribed sessions that may read the audit log (admin socket, or an admin or auditor login). */
@@ -237,11 +247,19 @@ export class Service {
 
   emit(event: Event, only?: { session?: string; role?: 'user' | 'admin' }): void {
     const follows = this.transferFollowers(event);
+    // A level's own news (its state, its display) goes only to those who may know of it.
+    const level =
+      event.type === 'level.updated'
+        ? event.level.level
+        : event.type === 'level.display' || event.type === 'kiosk.app'
+          ? event.level
+          : undefined;
     for (const session of this.sessions) {
       if (!session.subscribed) continue;
       if (only?.session && session.id !== only.session) continue;
       if (only?.role && session.role !== only.role && session.login?.role !== only.role) continue;
       if (follows && !follows(session)) continue;
+      if (level !== undefined && !this.sees(session, level)) continue;
       session.notify(event);
     }
   }
@@ -322,7 +340,10 @@ export class Service {
           lastSeq: this.audit.lastSeq,
         },
       }),
-      'levels.list': () => ({ levels: this.loaded.config.levels.map(levelInfo) }),
+      // A kiosk's users see only the levels it offers: names, states, apps and displays alike.
+      'levels.list': (_params, session) => ({
+        levels: this.loaded.config.levels.filter((l) => this.sees(session, l.id)).map(levelInfo),
+      }),
       'levels.start': async (params, session) => {
         if (!isAdministrator(session))
           allowedByKiosk(mayStartLevel(this.loaded.config, params.level));
@@ -332,7 +353,12 @@ export class Service {
         this.offered(session, params.level);
         return this.levels.stop(params.level, actorOf(session));
       },
-      'levels.status': (params) => ({ levels: this.levels.status(params.level) }),
+      'levels.status': (params, session) => {
+        if (params.level) this.offered(session, params.level);
+        return {
+          levels: this.levels.status(params.level).filter((l) => this.sees(session, l.level)),
+        };
+      },
       'levels.log': (params, session) => {
         this.offered(session, params.level);
         return this.levels.log(params.level, params.count);

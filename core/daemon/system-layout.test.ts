@@ -80,6 +80,58 @@ describe('the daemon with the system layout', () => {
     expect(greeting(65534, 65534)).toBe('EACCES');
   });
 
+  it("hides a level's display, state and news from a kiosk's users once the kiosk hides it", async () => {
+    const client = await DaemonClient.connect(join(run, 'user.sock'));
+    const admin = await DaemonClient.connect(join(run, 'admin.sock'));
+    const relay = join(run, 'displays', 'restricted.sock');
+    const greeting = () =>
+      spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const s = require('net').connect(${JSON.stringify(relay)}); s.once('data', (d) => { console.log(d.toString().trim()); s.destroy(); }); s.on('error', (e) => console.log(e.code));`,
+        ],
+        { uid: 65534, gid: groupId('users'), encoding: 'utf8', timeout: 20_000 },
+      ).stdout.trim();
+    const original = readFileSync(daemon.configFile, 'utf8');
+    try {
+      await client.call('levels.start', { level: 'restricted' });
+      // A view open before the kiosk came: it must not outlive the change.
+      const { connect } = await import('node:net');
+      const open = connect(relay);
+      const closed = new Promise<void>((resolve) => open.on('close', () => resolve()));
+      open.on('error', () => undefined);
+      await new Promise((r) => open.once('data', r));
+      writeFileSync(daemon.configFile, `${original}\nkiosk:\n  levels: [internet, office]\n`);
+      await admin.call('config.reload', {});
+      await closed;
+      expect(statSync(relay).mode & 0o777).toBe(0o600);
+      if (process.getuid?.() === 0) expect(greeting()).toBe('EACCES');
+      // Neither its state nor its name reach the user socket; the admin socket still has them.
+      const listed = (await client.call('levels.list', {})).levels.map((l) => l.id);
+      expect(listed).toEqual(['internet', 'office']);
+      expect((await client.call('levels.status', {})).levels.map((l) => l.level)).not.toContain(
+        'restricted',
+      );
+      await expect(client.call('levels.status', { level: 'restricted' })).rejects.toMatchObject({
+        code: 'NOT_ALLOWED',
+      });
+      expect((await admin.call('levels.status', { level: 'restricted' })).levels[0]!.running).toBe(
+        true,
+      );
+      // Offered again: the group reaches it again (the control).
+      writeFileSync(daemon.configFile, original);
+      await admin.call('config.reload', {});
+      expect(statSync(relay).mode & 0o777).toBe(0o660);
+      if (process.getuid?.() === 0) expect(greeting()).toMatch(/^RFB 003\.00\d$/u);
+    } finally {
+      writeFileSync(daemon.configFile, original);
+      await admin.call('config.reload', {}).catch(() => undefined);
+      client.close();
+      admin.close();
+    }
+  });
+
   it('refuses to start with a group that does not exist, naming it', () => {
     const state = mkdtempSync(join(tmpdir(), 'cloison-state-'));
     const result = spawnSync(

@@ -36,6 +36,17 @@ export class DisplayRelay {
     return relay;
   }
 
+  /**
+   * Gives the socket another mode and group (a reload that hides the level from a kiosk's users,
+   * or offers it again), and ends every connection made under the old one: whoever may still
+   * connect does so again, whoever may not keeps no open view.
+   */
+  async setAccess(access: RelayAccess): Promise<void> {
+    await chown(this.path, -1, access.gid ?? process.getgid?.() ?? -1);
+    await chmod(this.path, access.mode);
+    for (const s of this.sockets) s.destroy();
+  }
+
   private pipe(client: Socket, target: string): void {
     const upstream = connect(target);
     for (const s of [client, upstream]) {

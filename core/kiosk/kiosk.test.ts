@@ -123,7 +123,11 @@ describe('kiosk mode in the daemon', () => {
       await expect(user.call('levels.start', { level: 'hidden' })).rejects.toMatchObject({
         code: 'NOT_ALLOWED',
       });
-      expect((await user.call('levels.status', { level: 'hidden' })).levels[0]!.running).toBe(
+      // Nor is its state the user's to read; the administrator's says it runs nothing.
+      await expect(user.call('levels.status', { level: 'hidden' })).rejects.toMatchObject({
+        code: 'NOT_ALLOWED',
+      });
+      expect((await admin.call('levels.status', { level: 'hidden' })).levels[0]!.running).toBe(
         false,
       );
       expect(
@@ -147,6 +151,31 @@ describe('kiosk mode in the daemon', () => {
       }
       // The control: an offered level is listed.
       expect((await user.call('files.list', { level: 'office', path: '' })).level).toBe('office');
+    });
+
+    it('keeps a hidden level out of what the user hears: no listing, no status, no events', async () => {
+      const from = events.length;
+      await admin.call('levels.start', { level: 'hidden' });
+      try {
+        await admin.call('compartments.run', { level: 'hidden', argv: ['sleep', '3005'] });
+        expect((await user.call('levels.list', {})).levels.map((l) => l.id)).toEqual([
+          'public',
+          'office',
+        ]);
+        expect((await user.call('levels.status', {})).levels.map((l) => l.level)).not.toContain(
+          'hidden',
+        );
+        // The control: the administrator's socket sees it run.
+        expect((await admin.call('levels.status', { level: 'hidden' })).levels[0]!.running).toBe(
+          true,
+        );
+      } finally {
+        await admin.call('levels.stop', { level: 'hidden' });
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(
+        events.slice(from).filter((e) => e.type === 'level.updated' && e.level.level === 'hidden'),
+      ).toEqual([]);
     });
 
     it('still lets the administrator socket do it (the control)', async () => {

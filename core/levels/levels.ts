@@ -28,8 +28,11 @@ export interface LevelsOptions {
   configFile: string;
   /** The drop-in folder, when not `rules.d` beside the configuration. */
   rulesDir?: string;
-  /** The mode and group of the levels' display relays (those of the user socket). */
-  displayAccess: RelayAccess;
+  /**
+   * The mode and group of a level's display relay: the user socket's, or the daemon's alone for a
+   * level the kiosk hides from its users (asked at start and after each configuration change).
+   */
+  displayAccess: (level: string) => RelayAccess;
   config: () => Config;
   audit: (fields: Record<string, unknown>) => Promise<void>;
   changed: (state: LevelState) => void;
@@ -250,6 +253,17 @@ export class Levels {
     return runtime.launch(argv, actor);
   }
 
+  /** After a configuration change: each running level's relay gets the access it now has. */
+  async refreshDisplayAccess(): Promise<void> {
+    for (const [id, runtime] of this.running) {
+      await runtime
+        .setDisplayAccess(this.options.displayAccess(id))
+        .catch((err: unknown) =>
+          this.options.log(`level ${id}: its display relay kept its access: ${String(err)}`),
+        );
+    }
+  }
+
   async stopApp(levelId: string, id: string, actor: string): Promise<AppProcess> {
     this.level(levelId);
     const runtime = this.running.get(levelId);
@@ -296,7 +310,7 @@ export class Levels {
       places,
       relay: {
         path: join(this.options.paths.displays, `${level.id}.sock`),
-        access: this.options.displayAccess,
+        access: this.options.displayAccess(level.id),
       },
       ...(account ? { account } : {}),
       display: { width: compartments.displayWidth, height: compartments.displayHeight },

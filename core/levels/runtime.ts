@@ -281,6 +281,11 @@ export class LevelRuntime {
     await this.display.stop();
   }
 
+  /** Who may reach the level's display through its relay (see Levels.refreshDisplayAccess). */
+  async setDisplayAccess(access: RelayAccess): Promise<void> {
+    await this.relay?.setAccess(access);
+  }
+
   /** The remote display's own socket (x11vnc's), the daemon's alone; the shell uses the relay. */
   get displaySocket(): string {
     return this.display.vncSocket;
