@@ -81,7 +81,14 @@ async function main(): Promise<void> {
   const electron = values.browser ? undefined : electronRuntime();
   if (electron && existsSync(electronMain)) {
     say(`starting the Electron shell (${electron})`);
-    const child = spawn(electron, [electronMain, '--state', state], { stdio: 'inherit' });
+    // Its sockets' folder too, when given: the Electron shell then uses that daemon, as this does.
+    const child = spawn(
+      electron,
+      [electronMain, '--state', state, ...(run ? ['--run', run] : [])],
+      {
+        stdio: 'inherit',
+      },
+    );
     child.on('exit', (code) => process.exit(code ?? 1));
     return;
   }

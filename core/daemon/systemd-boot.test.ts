@@ -95,17 +95,20 @@ describe.skipIf(reason !== undefined)(
       expect(postinst.stderr).not.toMatch(/Failed|error/i);
       expect(postinst.code).toBe(0);
       expect(sd.sh('readlink /usr/lib/cloison').trim()).toBe(app);
-      // The shell on the PATH (electron-builder's own after-install, which postinst replaces, did it).
-      expect(sd.sh('readlink -f /usr/bin/cloison').trim()).toBe(`${app}/cloison`);
+      // On the PATH: the command line as `cloison` (the README's commands), the shell as
+      // `cloison-shell` (electron-builder's own after-install, which postinst replaces, linked it).
+      expect(sd.sh('readlink /usr/bin/cloison').trim()).toBe(`${app}/bin/cloison`);
+      expect(sd.sh('readlink /usr/bin/cloison-shell').trim()).toBe(`${app}/cloison`);
+      expect(sd.run(['cloison', '--help']).stdout).toMatch(/cloison/);
       expect(sd.sh('id -nG cloison').trim().split(' ').sort()).toEqual(
         ['cloison', 'cloison-admins', 'cloison-users'].sort(),
       );
       expect(sd.sh('id -nG cloison-kiosk').trim().split(' ').sort()).toEqual(
         ['cloison-kiosk', 'cloison-users'].sort(),
       );
-      expect(sd.sh('stat -c "%a %U %G" /etc/cloison /etc/cloison/config.yaml')).toBe(
-        '750 root cloison\n640 root cloison\n',
-      );
+      expect(
+        sd.sh('stat -c "%a %U %G" /etc/cloison /etc/cloison/config.yaml /etc/cloison/rules.d'),
+      ).toBe('770 root cloison\n660 root cloison\n750 root cloison\n');
       expect(show('cloisond.service', 'UnitFileState')).toBe('enabled');
       await until('cloisond active and serving', () => cli('alice', 'status').code === 0);
       expect(show('cloisond.service', 'ActiveState')).toBe('active');
@@ -198,6 +201,36 @@ describe.skipIf(reason !== undefined)(
       expect(sd.sh('journalctl -u cloisond.service --no-pager -o cat')).toMatch(
         /configuration reloaded: [0-9a-f]{64}/,
       );
+    });
+
+    it("applies an administrator's change to /etc/cloison/config.yaml, under ProtectSystem=strict", () => {
+      const shown = cli('carol', 'rules show');
+      expect(shown.code, shown.stderr).toBe(0);
+      sd.run(['sh', '-c', 'cat > /tmp/edited.yaml && chmod 644 /tmp/edited.yaml'], {
+        input: shown.stdout.replace('label: Internet', 'label: Outside'),
+      });
+      const applied = cli('carol', 'rules apply /tmp/edited.yaml --reason "relabel internet"');
+      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+      expect(sd.sh('grep -c "label: Outside" /etc/cloison/config.yaml').trim()).toBe('1');
+      expect(cli('alice', 'levels').stdout).toMatch(/^internet\s+rank 0\s+Outside/m);
+      // The drop-ins stay root's: the daemon cannot write there.
+      expect(
+        sd.sh(
+          "setpriv --reuid=cloison --regid=cloison --init-groups sh -c 'touch /etc/cloison/rules.d/x' 2>&1 || true",
+        ),
+      ).toMatch(/Permission denied/);
+    });
+
+    it('is restarted by an upgrade (postrm upgrade, then postinst configure), not left running old code', async () => {
+      const before = show('cloisond.service', 'MainPID');
+      expect(Number(before)).toBeGreaterThan(1);
+      expect(sd.run(['sh', join(root, 'deploy/deb/postrm.sh'), 'upgrade', '0.1.1']).code).toBe(0);
+      const again = sd.run(['sh', join(root, 'deploy/deb/postinst.sh'), 'configure', '0.1.0']);
+      expect(again.code).toBe(0);
+      await until('cloisond serving again', () => cli('alice', 'status').code === 0);
+      expect(show('cloisond.service', 'MainPID')).not.toBe(before);
+      // What an administrator changed stays: the upgrade leaves the configuration alone.
+      expect(sd.sh('grep -c "label: Outside" /etc/cloison/config.yaml').trim()).toBe('1');
     });
 
     it('is not restarted in a loop on a configuration it refuses, and starts once it is mended', async () => {
@@ -356,7 +389,7 @@ time.sleep(1e9)' </dev/null >/dev/null 2>&1 &
       expect(sd.run(['getent', 'group', 'cloison-users']).code).toBe(2);
       expect(
         sd.sh(
-          'ls -d /usr/lib/cloison /usr/bin/cloison /lib/systemd/system/cloisond.service /var/lib/cloison /etc/cloison 2>/dev/null || true',
+          'ls -d /usr/lib/cloison /usr/bin/cloison /usr/bin/cloison-shell /lib/systemd/system/cloisond.service /var/lib/cloison /etc/cloison 2>/dev/null || true',
         ),
       ).toBe('');
     });

@@ -15,10 +15,11 @@ adduser cloison cloison-admins >/dev/null
 adduser cloison-kiosk cloison-users >/dev/null
 ln -sfn "$app" /usr/lib/cloison
 # What electron-builder's own after-install does, which this script replaces: the shell on the PATH,
-# and Chromium's setuid sandbox helper made setuid only where user namespaces do not work.
-if update-alternatives --install /usr/bin/cloison cloison "$app/cloison" 100 2>/dev/null; then :; else
-  ln -sf "$app/cloison" /usr/bin/cloison
-fi
+# and Chromium's setuid sandbox helper made setuid only where user namespaces do not work. On the
+# PATH, `cloison` is the command line the README's commands use; the Electron shell is
+# `cloison-shell` (its executable keeps its name, which the kiosk session runs).
+ln -sfn "$app/bin/cloison" /usr/bin/cloison
+ln -sfn "$app/cloison" /usr/bin/cloison-shell
 if [ -e "$app/chrome-sandbox" ]; then
   if [ -L /proc/self/ns/user ] && unshare --user true 2>/dev/null; then
     chmod 0755 "$app/chrome-sandbox"
@@ -28,11 +29,18 @@ if [ -e "$app/chrome-sandbox" ]; then
 fi
 install -m 0644 "$app/deploy/systemd/cloisond.service" /lib/systemd/system/cloisond.service
 install -m 0644 "$app/deploy/systemd/cloison-kiosk.service" /lib/systemd/system/cloison-kiosk.service
-install -d -m 0750 -o root -g cloison /etc/cloison /etc/cloison/rules.d
-[ -e /etc/cloison/config.yaml ] || install -m 0640 -o root -g cloison "$app/assets/default-config.yaml" /etc/cloison/config.yaml
+# The main file is the daemon's to rewrite (the administrators' `rules apply`, the console), in its
+# folder, by a rename; the drop-ins of rules.d stay root's, read-only to the daemon.
+install -d -m 0770 -o root -g cloison /etc/cloison
+install -d -m 0750 -o root -g cloison /etc/cloison/rules.d
+[ -e /etc/cloison/config.yaml ] || install -m 0660 -o root -g cloison "$app/assets/default-config.yaml" /etc/cloison/config.yaml
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
-  systemctl enable --now cloisond.service || true
+  systemctl enable cloisond.service || true
+  # First install: started. Upgrade: restarted, so that the new program runs rather than the old
+  # one over replaced files; the kiosk session too, if it runs.
+  systemctl restart cloisond.service || true
+  systemctl try-restart cloison-kiosk.service || true
 fi
 # The kiosk session is enabled by the administrator who wants one: systemctl enable cloison-kiosk.
 exit 0

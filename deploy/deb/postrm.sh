@@ -13,8 +13,9 @@ if [ -d /run/systemd/system ]; then
 fi
 rm -f /lib/systemd/system/cloisond.service /lib/systemd/system/cloison-kiosk.service
 [ -L /usr/lib/cloison ] && rm -f /usr/lib/cloison
-update-alternatives --remove cloison /opt/Cloison/cloison 2>/dev/null || true
-[ -L /usr/bin/cloison ] && rm -f /usr/bin/cloison
+for link in /usr/bin/cloison /usr/bin/cloison-shell; do
+  if [ -L "$link" ]; then rm -f "$link"; fi
+done
 if [ "$1" = purge ]; then
   rm -rf /var/lib/cloison /var/lib/cloison-kiosk /etc/cloison
   deluser --system cloison-kiosk 2>/dev/null || true
