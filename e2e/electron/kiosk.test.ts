@@ -5,7 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDaemon, type TestDaemon } from '../../core/testing/daemon.js';
+import { readFileSync } from 'node:fs';
+import { defaultConfigYaml, startDaemon, type TestDaemon } from '../../core/testing/daemon.js';
 import { binary, main, reason } from './runtime.js';
 
 if (reason) {
@@ -84,6 +85,69 @@ if (reason) {
       );
       expect(run.status).toBe(2);
       expect(run.stderr).toContain('refusing to start with --remote-debugging-port=9222');
+    });
+  });
+
+  describe('Electron kiosk, its session reset and its web apps', () => {
+    let daemon: TestDaemon;
+    let electron: ElectronApplication;
+    let page: Page;
+    beforeAll(async () => {
+      daemon = await startDaemon({
+        config: `${readFileSync(defaultConfigYaml, 'utf8')}
+kiosk:
+  levels: [internet]
+  userLaunch: false
+  autostart: [{ level: internet, app: terminal }]
+  idleSeconds: 3
+`,
+      });
+      electron = await _electron.launch({
+        executablePath: binary!,
+        args: [main, '--state', daemon.state],
+      });
+      page = await electron.firstWindow();
+      await page.getByRole('tablist').waitFor();
+    });
+    afterAll(async () => {
+      await electron?.process().kill('SIGKILL');
+      await daemon?.cleanup();
+    });
+    const views = () =>
+      electron.evaluate(({ webContents }) => webContents.getAllWebContents().length);
+
+    it('opens no web app the kiosk does not let its user open, even when the page asks', async () => {
+      const before = await views();
+      await page.evaluate(() =>
+        (
+          window as unknown as { cloison: { openWebApp(l: string, a: string): void } }
+        ).cloison.openWebApp('internet', 'browser'),
+      );
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await views()).toBe(before);
+    });
+
+    it('empties the ephemeral level’s partition at the reset', async () => {
+      await electron.evaluate(({ session }) =>
+        session
+          .fromPartition('level-internet')
+          .cookies.set({ url: 'https://en.wikipedia.org/', name: 'last-person', value: 'x' }),
+      );
+      await page.evaluate(() =>
+        (
+          window as unknown as { cloison: { call(m: string, p: unknown): Promise<unknown> } }
+        ).cloison.call('kiosk.activity', {}),
+      );
+      await expect
+        .poll(
+          () =>
+            electron.evaluate(
+              async ({ session }) =>
+                (await session.fromPartition('level-internet').cookies.get({})).length,
+            ),
+          { timeout: 20_000 },
+        )
+        .toBe(0);
     });
   });
 }

@@ -58,6 +58,8 @@ async function start(): Promise<void> {
   serveShell(join(dist, '..', 'renderer'));
   let levels: LevelInfo[] = [];
   let shell: WebContents | undefined;
+  /** Made with the window, below; the IPC handlers are installed first, before the page loads. */
+  const webApps: { current?: WebApps } = {};
   const refreshLevels = () =>
     void daemon
       .client()
@@ -75,6 +77,9 @@ async function start(): Promise<void> {
       const event = Event.safeParse(raw);
       if (!event.success) return;
       if (event.data.type === 'config.reloaded') refreshLevels();
+      // The next person finds no page, cookie or login of the last one in an ephemeral level.
+      if (event.data.type === 'kiosk.reset')
+        void webApps.current?.reset().catch((err: unknown) => log(`kiosk reset: ${String(err)}`));
       shell?.send('cloison:event', event.data);
     },
     // The renderer shows a banner while the daemon is away, and asks for its levels once back.
@@ -102,8 +107,6 @@ async function start(): Promise<void> {
     ));
   if (kioskMode) refuseDebugging(process.argv, log);
   const kiosk = kioskMode ? installKiosk({ userSocket, shell: () => shell, log }) : undefined;
-  /** Made with the window, below; the IPC handlers are installed first, before the page loads. */
-  const webApps: { current?: WebApps } = {};
   const paths = statePaths(state);
   installIpc({
     shell: () => shell,
@@ -116,7 +119,22 @@ async function start(): Promise<void> {
       clipboards.switchTo(level);
       webApps.current?.levelSwitched(level);
     },
-    openWebApp: (level, appId) => webApps.current?.open(level, appId),
+    // The daemon's word on what a kiosk lets its user open, as for native apps: the renderer's
+    // launcher only hides the others, and a page could still ask.
+    openWebApp: (level, appId) =>
+      void daemon
+        .client()
+        .then((c) => c.call('kiosk.status', {}))
+        .then((status) => {
+          if (status.enabled && !status.launchable[level]?.includes(appId)) {
+            log(`kiosk: web app ${appId} of level ${level} is not one it lets be opened`);
+            return;
+          }
+          webApps.current?.open(level, appId);
+        })
+        .catch((err: unknown) =>
+          log(`web app ${appId} of level ${level} not opened: ${String(err)}`),
+        ),
     setAppArea: (area) => webApps.current?.setArea(area),
   });
   const win = createShellWindow(join(dist, 'preload.cjs'), { kiosk: kioskMode });

@@ -1,9 +1,11 @@
 // The web apps on screen in the Electron shell: one view per opened app, made by the view factory
 // (views.ts), placed in the active workspace's app area below the level bar, and shown only while
 // their level is active, so no level's page is ever over another level's workspace or the bar.
-import type { BaseWindow, WebContentsView } from 'electron';
+// A kiosk's session reset closes them all and empties the ephemeral levels' partitions.
+import { session as electronSession, type BaseWindow, type WebContentsView } from 'electron';
 import type { LevelInfo } from '../../core/contract/methods.js';
 import type { AppArea } from './ipc.js';
+import { partitionFor } from './policy.js';
 import { createWebAppView } from './views.js';
 
 export class WebApps {
@@ -33,6 +35,27 @@ export class WebApps {
       this.views.set(key, { level: level.id, view });
     }
     this.shown = key;
+    this.place();
+  }
+
+  /**
+   * The kiosk's session reset: every web app's view is closed (its pages, its scripts), and each
+   * ephemeral level's partition loses what the last person left there (cookies, storage, cache).
+   * A non-ephemeral level's partition is kept, as its home is: that is what non-ephemeral means.
+   */
+  async reset(): Promise<void> {
+    for (const [key, { view }] of this.views) {
+      this.window.contentView.removeChildView(view);
+      view.webContents.close();
+      this.views.delete(key);
+    }
+    this.shown = undefined;
+    for (const level of this.levels().filter((l) => l.ephemeral)) {
+      const ses = electronSession.fromPartition(partitionFor(level), { cache: false });
+      await ses.clearStorageData();
+      await ses.clearCache();
+      await ses.clearAuthCache();
+    }
     this.place();
   }
 
