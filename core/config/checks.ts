@@ -242,6 +242,10 @@ export function checkConfig(main: ParsedSource, ruleFiles: readonly ParsedSource
       }
     });
   }
-  checkKiosk(main.data, (path, message) => problem(main, path, message));
+  checkKiosk(
+    main.data,
+    (path, message) => problem(main, path, message),
+    (path, message) => warnings.push(`${lineOf(main, path)}: ${message}`),
+  );
   return { problems, warnings };
 }

@@ -12,7 +12,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const validId = (value: unknown): value is string => Id.safeParse(value).success;
 
-export function checkKiosk(data: unknown, problem: Report): void {
+export function checkKiosk(data: unknown, problem: Report, warn: Report = () => {}): void {
   if (!isRecord(data) || !isRecord(data.kiosk) || !Array.isArray(data.levels)) return;
   const kiosk = data.kiosk;
   const levels = new Map<string, Record<string, unknown>>();
@@ -23,9 +23,30 @@ export function checkKiosk(data: unknown, problem: Report): void {
 
   const offered = Array.isArray(kiosk.levels) ? kiosk.levels.filter(validId) : known;
   if (Array.isArray(kiosk.levels)) {
-    kiosk.levels.forEach((name, i) => {
+    const listed: unknown[] = kiosk.levels;
+    listed.forEach((name, i) => {
       if (validId(name) && !levels.has(name)) problem(['kiosk', 'levels', i], unknownLevel(name));
+      else if (validId(name) && listed.indexOf(name) !== i)
+        problem(['kiosk', 'levels', i], `level "${name}" is already offered by an earlier entry`);
     });
+  }
+  // The idle reset makes ephemeral levels new; any other keeps what the last person left in it.
+  // (Absent, it has its default, which is not 0.)
+  if (
+    kiosk.idleSeconds === undefined ||
+    (typeof kiosk.idleSeconds === 'number' && kiosk.idleSeconds > 0)
+  ) {
+    for (const id of offered) {
+      const level = levels.get(id);
+      if (!level || level.ephemeral === true) continue;
+      const at = Array.isArray(kiosk.levels)
+        ? ['kiosk', 'levels', kiosk.levels.indexOf(id)]
+        : ['kiosk'];
+      warn(
+        at,
+        `level "${id}" is offered but not ephemeral: the idle reset keeps its home (files delivered to it included), its running apps and their clipboard for the next person; on a terminal people share, make it ephemeral`,
+      );
+    }
   }
   if (validId(kiosk.startLevel)) {
     if (!levels.has(kiosk.startLevel))

@@ -47,6 +47,28 @@ describe('configuration', () => {
       });
     });
 
+    it('warns of an offered level that the idle reset does not make new, and only of that', () => {
+      const warnings = (kiosk: string) =>
+        parseConfig({ file: 'main.yaml', text: levels + kiosk }).warnings;
+      expect(warnings('  levels: [low, high]\n')).toEqual([
+        expect.stringMatching(
+          /^main\.yaml:17: level "high" is offered but not ephemeral: the idle reset keeps its home/,
+        ),
+      ]);
+      // The controls: only ephemeral levels offered, or no idle reset at all.
+      expect(warnings('  levels: [low]\n')).toEqual([]);
+      expect(warnings('  levels: [low, high]\n  idleSeconds: 0\n')).toEqual([]);
+    });
+
+    it('refuses a level offered twice', () => {
+      expect(problems('  levels: [low, high, low]\n')).toEqual([
+        expect.objectContaining({
+          path: 'kiosk.levels[2]',
+          message: 'level "low" is already offered by an earlier entry',
+        }),
+      ]);
+    });
+
     it.each([
       [
         'an unknown offered level',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRestart } from './healing.js';
+import { decideRestart, restartDelay } from './healing.js';
 
 const policy = { maxRestarts: 3, windowSeconds: 60 };
 const s = (n: number) => n * 1000;
@@ -25,5 +25,27 @@ describe('self-healing', () => {
       action: 'give-up',
       reason: 'it ended 1 times within 60 s (at most 0 restarts allowed)',
     });
+  });
+});
+
+describe('the wait before a restart', () => {
+  it.each([
+    ['after a long run: none', s(60), 0, 0],
+    ['after a long run, even after waits before', s(60), s(8), 0],
+    ['after a quick end: half a second', s(1), 0, 500],
+    ['after another quick end: twice the last', s(1), 500, 1000],
+    ['and so on', 50, s(8), s(16)],
+    ['never more than 30 s', 50, s(20), s(30)],
+    ['just under the quick end', s(10) - 1, 0, 500],
+  ] as const)('%s', (_name, ran, previous, expected) => {
+    expect(restartDelay(ran, previous)).toBe(expected);
+  });
+
+  it('keeps an app that ends at once from being restarted in a tight loop', () => {
+    // The trial's case: an app that lives 50 ms, under a window that forgets every end at once.
+    let wait = 0;
+    let waited = 0;
+    for (let i = 0; i < 20; i++) waited += wait = restartDelay(50, wait);
+    expect(waited).toBeGreaterThan(s(300));
   });
 });

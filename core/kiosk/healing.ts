@@ -33,3 +33,19 @@ export function decideRestart(
   }
   return { action: 'restart', crashes, history: recent };
 }
+
+/** An app that ends sooner than this after its start is ending quickly: its next restart waits. */
+export const QUICK_END_MS = 10_000;
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+
+/**
+ * How long to wait before restarting an app that ran `ranMs`, after waiting `previousMs` the last
+ * time: nothing after a long run; after a quick end, twice the last wait (from half a second, at
+ * most 30 s). Whatever the restart window allows, an app that ends at once is never restarted in
+ * a tight loop.
+ */
+export function restartDelay(ranMs: number, previousMs: number): number {
+  if (ranMs >= QUICK_END_MS) return 0;
+  return Math.min(Math.max(previousMs * 2, FIRST_DELAY_MS), MAX_DELAY_MS);
+}

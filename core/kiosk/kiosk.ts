@@ -4,7 +4,7 @@
 // what this says; every decision that matters is taken here, on the daemon's side of the socket.
 import type { Config } from '../contract/config.js';
 import type { AppProcess, Event, KioskFailure, KioskStatus } from '../contract/methods.js';
-import { decideRestart } from './healing.js';
+import { decideRestart, restartDelay } from './healing.js';
 import { isAutostart, launchableApps, offeredLevels, startLevel } from './policy.js';
 
 const ACTOR = 'cloisond (kiosk)';
@@ -33,6 +33,8 @@ export interface KioskDeps {
 export class KioskSupervisor {
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly crashes = new Map<string, number[]>();
+  /** The last wait before restarting each app (see restartDelay). */
+  private readonly delays = new Map<string, number>();
   private readonly failures = new Map<string, KioskFailure>();
   /** A reset in progress: apps it stops are not crashes, and a second reset waits for it. */
   private resetting: Promise<void> | undefined;
@@ -112,6 +114,7 @@ export class KioskSupervisor {
       wiped.push(level.id);
     }
     this.crashes.clear();
+    this.delays.clear();
     this.failures.clear();
     const start = startLevel(config);
     await this.deps.audit({
@@ -154,8 +157,20 @@ export class KioskSupervisor {
       );
       return;
     }
-    void this.deps.levels.launchApp(info.level, app, `${ACTOR}: restart after it ended${how}`).then(
-      () => {
+    const ran =
+      Date.parse(info.endedAt ?? new Date(this.now()).toISOString()) - Date.parse(info.startedAt);
+    const delay = restartDelay(Number.isFinite(ran) ? ran : 0, this.delays.get(key) ?? 0);
+    this.delays.set(key, delay);
+    const relaunch = () =>
+      this.resetting || this.stopped
+        ? Promise.resolve(undefined)
+        : this.deps.levels.launchApp(info.level, app, `${ACTOR}: restart after it ended${how}`);
+    void (
+      delay > 0 ? new Promise<void>((r) => setTimeout(r, delay).unref()).then(relaunch) : relaunch()
+    ).then(
+      (launched) => {
+        // Not relaunched: a reset or the daemon's stop came during the wait.
+        if (!launched) return;
         this.deps.emit({
           type: 'kiosk.app',
           level: info.level,
