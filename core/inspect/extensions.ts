@@ -201,6 +201,10 @@ export const otherExtensions: Readonly<Record<string, readonly string[]>> = {
   tiff: ['image/tiff'],
   mpeg: ['video/mpeg'],
   oga: ['audio/ogg'],
+  // Legacy Office files: detection sees their container (Compound File Binary).
+  doc: ['application/msword', 'application/x-cfb'],
+  xls: ['application/vnd.ms-excel', 'application/x-cfb'],
+  ppt: ['application/vnd.ms-powerpoint', 'application/x-cfb'],
   txt: ['text/plain'],
   text: ['text/plain'],
   log: ['text/plain'],

@@ -15,6 +15,15 @@ describe('the name of a sanitised file', () => {
     ['HTML made text', 'page.html', 'text/html', 'text/plain', 'page.txt'],
     ['an unknown extension, kept', 'minutes.v2', DOCX, PDF, 'minutes.v2.pdf'],
     ['no extension', 'scan', DOCX, PDF, 'scan.pdf'],
+    // Text detected as text under a name that would run it or render it (the trial's notes.html).
+    ['text named .html', 'notes.html', 'text/plain', 'text/plain', 'notes.txt'],
+    ['text named .svg', 'pic.svg', 'text/plain', 'text/plain', 'pic.txt'],
+    ['text named .js', 'app.js', 'text/plain', 'text/plain', 'app.txt'],
+    ['text named .sh', 'run.sh', 'text/plain', 'text/plain', 'run.txt'],
+    ['text named .desktop, unknown', 'x.desktop', 'text/plain', 'text/plain', 'x.desktop.txt'],
+    ['text named .hta, unknown', 'a.HTA', 'text/plain', 'text/plain', 'a.HTA.txt'],
+    ['a legacy Word file made a PDF', 'doc1.doc', 'application/x-cfb', PDF, 'doc1.pdf'],
+    ['a legacy Excel file made a PDF', 'small.xls', 'application/x-cfb', PDF, 'small.pdf'],
   ])('%s: %s becomes %s', (_what, name, input, output, expected) => {
     expect(sanitisedName(name, input, output)).toBe(expected);
   });

@@ -16,6 +16,28 @@ const EXTENSION_FOR: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Extensions under which plain text is only read: the one way a text output keeps its name. Any
+ * other that detection calls text (.html, .svg, .js, .sh, .py, .desktop, …) would have the text
+ * opened as what it names, a page that runs its scripts, a program; such a name gets `.txt`.
+ */
+const INERT_TEXT = new Set([
+  'txt',
+  'text',
+  'log',
+  'md',
+  'markdown',
+  'rst',
+  'csv',
+  'tsv',
+  'json',
+  'yaml',
+  'yml',
+  'toml',
+  'ini',
+  'conf',
+]);
+
+/**
  * The name for the output of type `outputType` made from `name` (detected as `inputType`), or
  * undefined when `name` already says what it is: its extension announces the output's type (and
  * not the type it had before), or the sanitiser kept the type and no extension says another
@@ -32,6 +54,9 @@ export function sanitisedName(
   const extension = extensionOf(name);
   const announced = extension === undefined ? undefined : typesForExtension(extension);
   const input = normaliseMime(inputType);
+  // Text is kept under no name that would have it run or rendered (notes.html that is "text").
+  if (output === 'text/plain' && extension !== undefined && !INERT_TEXT.has(extension))
+    return withExtension(name, 'txt', announced !== undefined && announced.length > 0);
   // Kept when the extension says the output's type, unless it said the input's, which changed
   // (page.html made text: .html announces text/plain too, yet the file is no longer HTML).
   if (announced?.includes(output) && (input === output || !announced.includes(input)))
