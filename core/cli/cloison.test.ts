@@ -268,7 +268,7 @@ describe('cloison facing a socket that never answers', () => {
     try {
       const result = await runCli(['--state', state, '--timeout', '0.5', 'status']);
       expect(result.code).toBe(5);
-      expect(result.stderr).toMatch(/did not answer session.hello within 0.5 s/);
+      expect(result.stderr).toMatch(/said nothing for 0.5 s while session.hello was waiting/);
     } finally {
       silent.close();
       await rm(state, { recursive: true, force: true });

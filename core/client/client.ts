@@ -14,6 +14,8 @@ export class DaemonClient {
   private readonly listeners = new Set<(event: unknown) => void>();
   private readonly closeListeners = new Set<(reason: string) => void>();
   private closedError: CloisonError | undefined;
+  /** Restarts the silence timer of each call in flight (see `call`). */
+  private readonly silence = new Set<() => void>();
 
   private constructor(
     private readonly socket: Socket,
@@ -21,6 +23,9 @@ export class DaemonClient {
   ) {
     const framer = new LineFramer(MAX_ANSWER_BYTES);
     socket.on('data', (chunk: Buffer) => {
+      // A daemon that speaks (an answer, an event such as a conversion's progress) is not hung:
+      // each call's silence timer starts again.
+      for (const rearm of this.silence) rearm();
       for (const frame of framer.push(chunk)) {
         if (frame.kind === 'message') this.receive(frame.text);
       }
@@ -58,22 +63,30 @@ export class DaemonClient {
     if (this.closedError) throw this.closedError;
     const id = this.nextId++;
     const answer = await new Promise<Response>((resolve, reject) => {
-      const timer =
-        this.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              this.waiting.delete(id);
-              const error = new CloisonError(
-                'INTERNAL',
-                `The daemon did not answer ${method} within ${this.timeoutMs! / 1000} s.`,
-                { unreachable: true },
-              );
-              this.closedError = error;
-              this.socket.destroy();
-              reject(error);
-            }, this.timeoutMs);
+      // The timeout is the daemon's silence, not the call's length: a long conversion whose
+      // progress keeps coming is not a daemon that does not answer.
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        if (this.timeoutMs === undefined) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.silence.delete(arm);
+          this.waiting.delete(id);
+          const error = new CloisonError(
+            'INTERNAL',
+            `The daemon said nothing for ${this.timeoutMs! / 1000} s while ${method} was waiting for its answer.`,
+            { unreachable: true },
+          );
+          this.closedError = error;
+          this.socket.destroy();
+          reject(error);
+        }, this.timeoutMs);
+      };
+      arm();
+      this.silence.add(arm);
       this.waiting.set(id, (r) => {
         clearTimeout(timer);
+        this.silence.delete(arm);
         resolve(r);
       });
       this.socket.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
