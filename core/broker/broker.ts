@@ -80,6 +80,8 @@ interface Running {
   controller: AbortController;
   /** The sessions that may cancel it: its requester's and the one whose decision runs it. */
   sessions: ReadonlySet<string>;
+  /** The session whose call runs it and waits for its answer (see `sessionClosed`). */
+  caller: string;
   /** False once its audit entry is being written: from there it is delivered, not cancelled. */
   cancellable: boolean;
   /** Settles when the run has ended, whichever way. */
@@ -246,6 +248,26 @@ export class Broker {
     );
     await running.ended;
     return withoutContent(running.transfer);
+  }
+
+  /**
+   * A connection closed: a transfer its call was running (a `files send` killed outright, a shell
+   * gone) is cancelled, as Ctrl+C would, rather than delivered to someone no longer there to hear
+   * of it. Audited as cancelled, like any cancel; one past its audit entry is delivered.
+   */
+  async sessionClosed(session: Session): Promise<void> {
+    for (const running of [...this.running.values()]) {
+      if (running.caller !== session.id || !running.cancellable) continue;
+      const { id } = running.transfer;
+      running.controller.abort(
+        new CloisonError(
+          'CANCELLED',
+          `Transfer "${id}" was cancelled: the connection that asked for it closed; nothing was delivered.`,
+          { id, by: `${actorOf(session)} (connection closed)` },
+        ),
+      );
+      await running.ended;
+    }
   }
 
   approvals(): Transfer[] {
@@ -444,6 +466,7 @@ export class Broker {
         transfer,
         controller,
         sessions: new Set(watchers),
+        caller: session.id,
         cancellable: true,
         ended: run.catch(() => undefined),
       };

@@ -129,3 +129,62 @@ describe('Ctrl+C on files send while a conversion runs', () => {
     expect(sent.code).toBe(0);
   });
 });
+
+describe('files send killed outright (SIGKILL) while a conversion runs', () => {
+  let daemon: TestDaemon;
+  let duringConversion: number[] = [];
+  beforeAll(async () => {
+    daemon = await startDaemon({ config });
+    writeFileSync(join(daemon.home('low'), 'long.pdf'), plainPdf(200));
+    const cli = spawn(
+      process.execPath,
+      [
+        cloisonJs,
+        '--state',
+        daemon.state,
+        '--actor',
+        'alice',
+        'files',
+        'send',
+        '--from',
+        'low',
+        '--to',
+        'high',
+        'long.pdf',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    cli.stdout.resume();
+    let stderr = '';
+    let killed = false;
+    cli.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!killed && stderr.includes('long.pdf: pdf-rasterise, page 1 of 200')) {
+        killed = true;
+        duringConversion = descendants(daemon.process.pid!);
+        // No Ctrl+C, no goodbye: the connection just drops.
+        cli.kill('SIGKILL');
+      }
+    });
+    await new Promise((resolve) => cli.on('close', resolve));
+  }, 120_000);
+  afterAll(async () => {
+    await daemon.cleanup();
+  });
+
+  it('cancels the transfer: nothing delivered, the compartment gone, audited as cancelled', async () => {
+    expect(duringConversion.length).toBeGreaterThan(0);
+    let entry: Record<string, unknown> = {};
+    for (let i = 0; i < 200 && entry.event !== 'transfer.cancelled'; i++) {
+      const tail = await daemon.cli(['--json', 'audit', 'tail', '-n', '1']);
+      entry = JSON.parse(tail.text.trim()) as Record<string, unknown>;
+      if (entry.event !== 'transfer.cancelled') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(entry).toMatchObject({ event: 'transfer.cancelled', status: 'cancelled' });
+    expect(entry.actor).toMatch(/connection closed/u);
+    const left = descendants(daemon.process.pid!);
+    expect(left.filter((pid) => duringConversion.includes(pid))).toEqual([]);
+    const incoming = join(daemon.home('high'), 'Incoming/low');
+    expect(existsSync(incoming) ? readdirSync(incoming) : []).toEqual([]);
+  });
+});

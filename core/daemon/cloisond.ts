@@ -98,6 +98,7 @@ async function main(): Promise<number> {
       else {
         service.sessions.delete(session);
         service.clipboardBuffers.forget(session);
+        void service.broker.sessionClosed(session).catch(() => undefined);
         void service.admins.logout(session, 'connection closed');
       }
     },
