@@ -19,7 +19,7 @@ import type { AuditEntry, Event, LevelInfo } from '../contract/methods.js';
 import { listFolder } from '../files/list.js';
 import { Levels } from '../levels/levels.js';
 import { KioskSupervisor } from '../kiosk/kiosk.js';
-import { mayLaunch, mayStartLevel } from '../kiosk/policy.js';
+import { mayLaunch, mayLaunchAgain, mayStartLevel, mayStop } from '../kiosk/policy.js';
 import { decide, explainResult } from '../policy/index.js';
 import { levelHome, type StatePaths } from '../state/paths.js';
 import type { Handlers, Session } from './dispatch.js';
@@ -350,7 +350,8 @@ export class Service {
         return (await this.levels.start(params.level, actorOf(session))).state();
       },
       'levels.stop': (params, session) => {
-        this.offered(session, params.level);
+        if (!isAdministrator(session))
+          allowedByKiosk(mayStop(this.loaded.config, params.level, `level "${params.level}"`));
         return this.levels.stop(params.level, actorOf(session));
       },
       'levels.status': (params, session) => {
@@ -367,16 +368,24 @@ export class Service {
         // The kiosk's word is the daemon's: a shell or a script on the user socket asking directly
         // is refused like the UI, which merely hides the launcher.
         this.levels.level(params.level);
-        if (!isAdministrator(session))
+        if (!isAdministrator(session)) {
           allowedByKiosk(mayLaunch(this.loaded.config, params.level, params.app));
+          const runs = this.levels
+            .status(params.level)
+            .some((l) => l.apps.some((a) => a.app === params.app && a.state === 'running'));
+          if (runs) allowedByKiosk(mayLaunchAgain(this.loaded.config, params.level, params.app));
+        }
         const launched = await this.levels.launchApp(params.level, params.app, actorOf(session));
         this.kiosk.launched(params.level, params.app);
         return launched;
       },
       'kiosk.status': () => this.kiosk.status(),
       'kiosk.activity': () => this.kiosk.activity(),
-      'apps.stop': (params, session) =>
-        this.levels.stopApp(params.level, params.id, actorOf(session)),
+      'apps.stop': (params, session) => {
+        if (!isAdministrator(session))
+          allowedByKiosk(mayStop(this.loaded.config, params.level, `app "${params.id}"`));
+        return this.levels.stopApp(params.level, params.id, actorOf(session));
+      },
       'compartments.run': (params, session) =>
         this.levels.run(params.level, params.argv, actorOf(session)),
       'clipboard.send': (params, session) => {

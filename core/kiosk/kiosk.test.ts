@@ -119,6 +119,32 @@ describe('kiosk mode in the daemon', () => {
       });
     });
 
+    it('refuses its user a stop, of a level or of the app it runs, and a second copy of that app', async () => {
+      const app = await until('the autostart app', kioskApp);
+      for (const [call, words] of [
+        [
+          user.call('apps.stop', { level: 'public', id: app.id }),
+          `app "${app.id}" is not for its user to stop`,
+        ],
+        [
+          user.call('levels.stop', { level: 'public' }),
+          'level "public" is not for its user to stop',
+        ],
+        [user.call('apps.stop', { level: 'hidden', id: 'a-x' }), 'does not offer level "hidden"'],
+        [user.call('apps.launch', { level: 'public', app: 'kiosk-app' }), 'runs already'],
+      ] as const) {
+        await expect(call).rejects.toMatchObject({
+          code: 'NOT_ALLOWED',
+          message: expect.stringContaining(words),
+        });
+      }
+      // It still runs, alone.
+      const [state] = (await user.call('levels.status', { level: 'public' })).levels;
+      expect(state!.apps.filter((a) => a.app === 'kiosk-app' && a.state === 'running')).toEqual([
+        expect.objectContaining({ id: app.id }),
+      ]);
+    });
+
     it('refuses to start a level it does not offer, and runs nothing of it', async () => {
       await expect(user.call('levels.start', { level: 'hidden' })).rejects.toMatchObject({
         code: 'NOT_ALLOWED',

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Config } from '../contract/config.js';
-import { launchableApps, mayLaunch, mayStartLevel, offeredLevels, startLevel } from './policy.js';
+import {
+  launchableApps,
+  mayLaunch,
+  mayLaunchAgain,
+  mayStartLevel,
+  mayStop,
+  offeredLevels,
+  startLevel,
+} from './policy.js';
 
 const native = (id: string) => ({ id, label: id, type: 'native' as const, argv: ['xterm'] });
 const base = {
@@ -71,6 +79,26 @@ describe('kiosk policy', () => {
     it('lists what a user may launch per offered level', () => {
       expect(launchableApps(kiosk)).toEqual({ office: [], internet: ['browser'] });
       expect(launchableApps(open)).toEqual({ office: ['editor', 'terminal'] });
+    });
+  });
+
+  describe('stops and second copies', () => {
+    it.each([
+      ['no kiosk: a stop is the user’s', plain, 'restricted', true],
+      ['a kiosk that starts its apps: no stop', kiosk, 'internet', false],
+      ['a kiosk that lets its user launch: a stop too', open, 'office', true],
+      ['a level it hides: no stop', open, 'internet', false],
+    ] as const)('%s', (_name, config, level, allowed) => {
+      expect(mayStop(config, level, `level "${level}"`).allowed).toBe(allowed);
+    });
+
+    it.each([
+      ['no kiosk', plain, 'internet', 'browser', true],
+      ['an autostart app of a kiosk that starts its apps', kiosk, 'internet', 'browser', false],
+      ['another app (refused by mayLaunch, not here)', kiosk, 'internet', 'terminal', true],
+      ['a kiosk that lets its user launch', open, 'office', 'editor', true],
+    ] as const)('a second copy: %s', (_name, config, level, app, allowed) => {
+      expect(mayLaunchAgain(config, level, app).allowed).toBe(allowed);
     });
   });
 });

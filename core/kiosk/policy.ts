@@ -58,3 +58,29 @@ export function mayLaunch(config: Config, level: string, app: string): KioskDeci
     reason: `This kiosk starts its apps itself and lets no other be launched: "${app}" of level "${level}" is not one of them.`,
   };
 }
+
+/**
+ * Whether the user may stop a level, or one of its apps: outside a kiosk, or in one that lets its
+ * user launch apps. A kiosk that starts its apps itself keeps them running: a stop by its user
+ * would leave the next person an empty workspace until the idle reset.
+ */
+export function mayStop(config: Config, level: string, what: string): KioskDecision {
+  const start = mayStartLevel(config, level);
+  if (!start.allowed) return start;
+  if (!config.kiosk || config.kiosk.userLaunch) return { allowed: true };
+  return {
+    allowed: false,
+    reason: `This kiosk runs its levels and apps itself: ${what} is not for its user to stop.`,
+  };
+}
+
+/** Whether the user may launch one more copy of an app that runs: not an autostart app of a kiosk
+ * that starts its apps itself (one of each, the kiosk's). */
+export function mayLaunchAgain(config: Config, level: string, app: string): KioskDecision {
+  const kiosk = config.kiosk;
+  if (!kiosk || kiosk.userLaunch || !isAutostart(kiosk, level, app)) return { allowed: true };
+  return {
+    allowed: false,
+    reason: `"${app}" of level "${level}" runs already, and this kiosk starts one of it, itself.`,
+  };
+}
