@@ -21,6 +21,9 @@ for d in etc usr var; do
 done
 for d in run tmp opt; do mount -t tmpfs -o mode=0755 "cloison-$d" "/$d"; done
 chmod 1777 /tmp
+# Its own /dev/shm too: the daemon keeps ephemeral homes there (/dev/shm/cloison-<uid>), which
+# would otherwise be left on the host under an account that exists only in this namespace.
+mount -t tmpfs -o mode=1777 cloison-shm /dev/shm
 
 units=/etc/systemd/system
 cat >"$units/cloison-test.target" <<'EOF'
