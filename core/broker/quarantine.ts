@@ -51,6 +51,7 @@ export async function keepOriginals(
       stagingDir: places.stagingDir,
       expected: new Map(entries.map((e) => [e.entry.relPath, e.sha256])),
       ...(owner ? { owner } : {}),
+      targetIs: 'source',
     },
   ).catch((err: unknown) => {
     throw notKept(err);

@@ -416,6 +416,8 @@ describe('a file transfer under a rule with quarantine', () => {
       expect(sent.code).toBe(1);
       const error = (JSON.parse(sent.text) as { error: { message: string } }).error;
       expect(error.message).toMatch(/^The original could not be kept in Quarantine\/: /);
+      // Whose folder it is: the source level's (the copy goes there), not the target's.
+      expect(error.message).toContain('The source level\'s "Quarantine" is a symbolic link');
       expect(readdirSync(high).filter((n) => n.startsWith('linked'))).toEqual([]);
     });
 

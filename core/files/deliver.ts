@@ -94,6 +94,8 @@ export interface DeliverOptions {
   beforeVisible?: (planned: Delivered[]) => Promise<void>;
   /** Owner of what is created, when the daemon runs as root and the target level has its own account. */
   owner?: { uid: number; gid: number };
+  /** Whose home the target is, as errors say it (default "target": quarantine writes the source's). */
+  targetIs?: 'target' | 'source';
 }
 
 const CHUNK = 1024 * 1024;
@@ -216,7 +218,7 @@ class Run {
               const st = await lstatAt(dir, name).catch(() => undefined);
               throw new CloisonError(
                 'BAD_PATH',
-                `The target level's ${shown(parts.join('/'))} is ${st ? kindOf(st) : 'not reachable'}, not a folder: the broker never follows links or replaces files in a level home, so nothing was delivered. Remove it, then send again.`,
+                `The ${this.options.targetIs ?? 'target'} level's ${shown(parts.join('/'))} is ${st ? kindOf(st) : 'not reachable'}, not a folder: the broker never follows links or replaces files in a level home, so nothing was delivered. Remove it, then send again.`,
                 { path: parts.join('/') },
               );
             }
