@@ -4,7 +4,7 @@
 // rollback. Each change is one audit entry with the digests of the old and new rule sets.
 import { changesToWhatRuns } from './confined.js';
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tailAudit } from '../audit/index.js';
 import { resolveLevels, strictest } from '../broker/steps.js';
@@ -284,9 +284,12 @@ export class ConfigEditor {
         () => true,
         () => false,
       );
-    return (
-      (await writable(dirname(target))) && (!(await exists(target)) || (await writable(target)))
-    );
+    if (!(await writable(dirname(target)))) return false;
+    if (!(await exists(target))) return true;
+    // In a sticky folder (/etc/cloison) only the file's owner may rename over it.
+    const [folder, file] = await Promise.all([stat(dirname(target)), stat(target)]);
+    if (folder.mode & 0o1000 && file.uid !== process.getuid?.()) return false;
+    return writable(target);
   }
 }
 

@@ -3,11 +3,11 @@
 // and renders only once the first is done.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Event } from '../contract/methods.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { hostilePdf, plainPdf } from '../testing/pdfs.js';
-import { ConversionQueue } from './conversions.js';
+import { ConversionQueue, REMIND_MS } from './conversions.js';
 
 /** A job that runs until released, counting how many run at once. */
 function gate(counter: { now: number; most: number }) {
@@ -31,6 +31,33 @@ const LONG = 120;
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('the conversion queue', () => {
+  it('tells a waiter its place again while it waits, so its client knows the wait goes on', async () => {
+    vi.useFakeTimers();
+    try {
+      const queue = new ConversionQueue();
+      const counter = { now: 0, most: 0 };
+      const first = gate(counter);
+      const second = gate(counter);
+      const heard: number[] = [];
+      const runs = [
+        queue.run(1, first.job),
+        queue.run(1, second.job, { onWaiting: (ahead) => heard.push(ahead) }),
+      ];
+      expect(heard).toEqual([0]);
+      await vi.advanceTimersByTimeAsync(REMIND_MS * 2 + 1);
+      expect(heard).toEqual([0, 0, 0]);
+      first.release();
+      await vi.advanceTimersByTimeAsync(1);
+      second.release();
+      await Promise.all(runs);
+      // Started: no more reminders.
+      await vi.advanceTimersByTimeAsync(REMIND_MS * 2);
+      expect(heard).toEqual([0, 0, 0]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('runs at most `limit` jobs at once, the others in the order they came', async () => {
     const queue = new ConversionQueue();
     const counter = { now: 0, most: 0 };

@@ -8,6 +8,12 @@ import { CloisonError } from '../contract/errors.js';
 /** The default cap: one conversion per CPU (each renderer is single-threaded or nearly). */
 export const DEFAULT_PARALLEL = Math.max(1, availableParallelism());
 
+/**
+ * A waiter hears its place again this often, changed or not: the requester's client, which gives up
+ * on a daemon silent for its timeout, knows the wait goes on.
+ */
+export const REMIND_MS = 20_000;
+
 interface Waiter {
   start: () => void;
   ahead: (n: number) => void;
@@ -48,12 +54,19 @@ export class ConversionQueue {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         start: () => {
+          clearInterval(reminder);
           options.signal?.removeEventListener('abort', abort);
           resolve();
         },
         ahead: (n) => options.onWaiting?.(n),
       };
+      const reminder = setInterval(() => {
+        const place = this.waiting.indexOf(waiter);
+        if (place >= 0) waiter.ahead(place);
+      }, REMIND_MS);
+      reminder.unref();
       const abort = () => {
+        clearInterval(reminder);
         const i = this.waiting.indexOf(waiter);
         if (i >= 0) this.waiting.splice(i, 1);
         this.told();

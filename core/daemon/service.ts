@@ -416,8 +416,20 @@ export class Service {
         this.offered(session, params.from, params.to);
         return this.broker.previewFiles(params);
       },
-      'transfers.list': (_params, session) => ({ transfers: this.broker.list(session) }),
-      'transfers.get': (params, session) => this.broker.get(params.id, session),
+      // A kiosk's user hears of no transfer to or from a level it hides.
+      'transfers.list': (_params, session) => ({
+        transfers: this.broker
+          .list(session)
+          .filter((t) => this.sees(session, t.from) && this.sees(session, t.to)),
+      }),
+      'transfers.get': (params, session) => {
+        const transfer = this.broker.get(params.id, session);
+        if (!this.sees(session, transfer.from) || !this.sees(session, transfer.to))
+          throw new CloisonError('NO_SUCH_TRANSFER', `There is no transfer "${params.id}".`, {
+            id: params.id,
+          });
+        return transfer;
+      },
       'transfers.confirm': (params, session) => this.broker.confirm(params.id, session),
       'transfers.cancel': (params, session) => this.broker.cancel(params.id, session),
       'events.subscribe': (_params, session) => {

@@ -108,7 +108,7 @@ describe.skipIf(reason !== undefined)(
       );
       expect(
         sd.sh('stat -c "%a %U %G" /etc/cloison /etc/cloison/config.yaml /etc/cloison/rules.d'),
-      ).toBe('770 root cloison\n660 root cloison\n750 root cloison\n');
+      ).toBe('1770 root cloison\n660 cloison cloison\n750 root cloison\n');
       expect(show('cloisond.service', 'UnitFileState')).toBe('enabled');
       await until('cloisond active and serving', () => cli('alice', 'status').code === 0);
       expect(show('cloisond.service', 'ActiveState')).toBe('active');
@@ -213,12 +213,17 @@ describe.skipIf(reason !== undefined)(
       expect(applied.code, applied.stdout + applied.stderr).toBe(0);
       expect(sd.sh('grep -c "label: Outside" /etc/cloison/config.yaml').trim()).toBe('1');
       expect(cli('alice', 'levels').stdout).toMatch(/^internet\s+rank 0\s+Outside/m);
-      // The drop-ins stay root's: the daemon cannot write there.
-      expect(
+      // The drop-ins stay root's: the daemon cannot write there, nor put another folder in their
+      // place (the folder above is sticky: a rename there is the owner's alone).
+      const asDaemon = (command: string) =>
         sd.sh(
-          "setpriv --reuid=cloison --regid=cloison --init-groups sh -c 'touch /etc/cloison/rules.d/x' 2>&1 || true",
-        ),
-      ).toMatch(/Permission denied/);
+          `setpriv --reuid=cloison --regid=cloison --init-groups sh -c '${command}' 2>&1 || true`,
+        );
+      expect(asDaemon('touch /etc/cloison/rules.d/x')).toMatch(/Permission denied/);
+      expect(asDaemon('mv /etc/cloison/rules.d /etc/cloison/gone')).toMatch(
+        /Operation not permitted|Permission denied/,
+      );
+      expect(sd.sh('stat -c %U /etc/cloison/rules.d').trim()).toBe('root');
     });
 
     it('is restarted by an upgrade (postrm upgrade, then postinst configure), not left running old code', async () => {

@@ -42,6 +42,8 @@ export class DisplayRelay {
    * connect does so again, whoever may not keeps no open view.
    */
   async setAccess(access: RelayAccess): Promise<void> {
+    // Closed to all but the owner first, so that no moment has the old group with the new mode.
+    await chmod(this.path, access.mode & 0o700);
     await chown(this.path, -1, access.gid ?? process.getgid?.() ?? -1);
     await chmod(this.path, access.mode);
     for (const s of this.sockets) s.destroy();

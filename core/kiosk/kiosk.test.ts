@@ -179,6 +179,33 @@ describe('kiosk mode in the daemon', () => {
       expect((await user.call('files.list', { level: 'office', path: '' })).level).toBe('office');
     });
 
+    it('keeps transfers to a hidden level out of the user’s transfer list', async () => {
+      await writeFile(join(daemon.home('office'), 'to-hidden.txt'), 'for the hidden level\n');
+      // An administrator's login on the user socket, which the kiosk does not bind.
+      const administrator = await daemon.client('user');
+      await administrator.call('session.login', { account: 'alice', passphrase: ALICE });
+      const sent = await administrator.call('files.send', {
+        from: 'office',
+        to: 'hidden',
+        paths: ['to-hidden.txt'],
+      });
+      try {
+        // The control: the administrator lists it.
+        expect(
+          (await administrator.call('transfers.list', {})).transfers.map((t) => t.id),
+        ).toContain(sent.id);
+        expect((await user.call('transfers.list', {})).transfers.map((t) => t.id)).not.toContain(
+          sent.id,
+        );
+        await expect(user.call('transfers.get', { id: sent.id })).rejects.toMatchObject({
+          code: 'NO_SUCH_TRANSFER',
+        });
+      } finally {
+        await administrator.call('transfers.cancel', { id: sent.id }).catch(() => undefined);
+        administrator.close();
+      }
+    });
+
     it('keeps a hidden level out of what the user hears: no listing, no status, no events', async () => {
       const from = events.length;
       await admin.call('levels.start', { level: 'hidden' });

@@ -255,12 +255,16 @@ export class Levels {
 
   /** After a configuration change: each running level's relay gets the access it now has. */
   async refreshDisplayAccess(): Promise<void> {
+    // A level still starting gets it too, once it runs (see startNow).
+    await Promise.all([...this.starting.values()].map((p) => p.catch(() => undefined)));
     for (const [id, runtime] of this.running) {
-      await runtime
-        .setDisplayAccess(this.options.displayAccess(id))
-        .catch((err: unknown) =>
-          this.options.log(`level ${id}: its display relay kept its access: ${String(err)}`),
+      await runtime.setDisplayAccess(this.options.displayAccess(id)).catch(async (err: unknown) => {
+        // Fail closed: a display that may have to be hidden and cannot be is not left open.
+        this.options.log(
+          `level ${id}: its display relay's access cannot be set (${String(err)}): stopping it`,
         );
+        await this.stop(id, 'cloisond (display access not set)').catch(() => undefined);
+      });
     }
   }
 

@@ -22,6 +22,10 @@ describe('the name of a sanitised file', () => {
     ['text named .sh', 'run.sh', 'text/plain', 'text/plain', 'run.txt'],
     ['text named .desktop, unknown', 'x.desktop', 'text/plain', 'text/plain', 'x.desktop.txt'],
     ['text named .hta, unknown', 'a.HTA', 'text/plain', 'text/plain', 'a.HTA.txt'],
+    // A name that is only an extension (the re-test's `.html`, which Chromium ran).
+    ['text named only .html', '.html', 'text/plain', 'text/plain', '.html.txt'],
+    ['text named only .desktop', '.desktop', 'text/plain', 'text/plain', '.desktop.txt'],
+    ['text named only .SVG, in a folder', 'd/.SVG', 'text/plain', 'text/plain', 'd/.SVG.txt'],
     ['a legacy Word file made a PDF', 'doc1.doc', 'application/x-cfb', PDF, 'doc1.pdf'],
     ['a legacy Excel file made a PDF', 'small.xls', 'application/x-cfb', PDF, 'small.pdf'],
   ])('%s: %s becomes %s', (_what, name, input, output, expected) => {
@@ -33,6 +37,7 @@ describe('the name of a sanitised file', () => {
     ['a JPEG re-encoded, .jpeg', 'photo.jpeg', 'image/jpeg', 'image/jpeg'],
     ['text normalised, .csv', 'notes.csv', 'text/plain', 'text/plain'],
     ['text normalised, no extension', 'README', 'text/plain', 'text/plain'],
+    ['text named only an inert extension', '.txt', 'text/plain', 'text/plain'],
   ])('%s keeps its name', (_what, name, input, output) => {
     expect(sanitisedName(name, input, output)).toBeUndefined();
   });

@@ -54,7 +54,13 @@ export function sanitisedName(
   const extension = extensionOf(name);
   const announced = extension === undefined ? undefined : typesForExtension(extension);
   const input = normaliseMime(inputType);
-  // Text is kept under no name that would have it run or rendered (notes.html that is "text").
+  // Text is kept under no name that would have it run or rendered (notes.html that is "text"),
+  // a name that is only an extension included (`.html`, which file managers and browsers read so).
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const dotName =
+    extension === undefined && /^\.[^.]+$/.test(base) ? base.slice(1).toLowerCase() : undefined;
+  if (output === 'text/plain' && dotName !== undefined && !INERT_TEXT.has(dotName))
+    return withExtension(name, 'txt', false);
   if (output === 'text/plain' && extension !== undefined && !INERT_TEXT.has(extension))
     return withExtension(name, 'txt', announced !== undefined && announced.length > 0);
   // Kept when the extension says the output's type, unless it said the input's, which changed

@@ -30,10 +30,12 @@ fi
 install -m 0644 "$app/deploy/systemd/cloisond.service" /lib/systemd/system/cloisond.service
 install -m 0644 "$app/deploy/systemd/cloison-kiosk.service" /lib/systemd/system/cloison-kiosk.service
 # The main file is the daemon's to rewrite (the administrators' `rules apply`, the console), in its
-# folder, by a rename; the drop-ins of rules.d stay root's, read-only to the daemon.
-install -d -m 0770 -o root -g cloison /etc/cloison
+# folder, by a rename: the file is the daemon's account's. The folder is sticky, so that the daemon
+# renames or removes only what it owns: rules.d and its drop-ins stay root's, read-only to it.
+install -d -m 1770 -o root -g cloison /etc/cloison
 install -d -m 0750 -o root -g cloison /etc/cloison/rules.d
-[ -e /etc/cloison/config.yaml ] || install -m 0660 -o root -g cloison "$app/assets/default-config.yaml" /etc/cloison/config.yaml
+[ -e /etc/cloison/config.yaml ] || install -m 0660 -o cloison -g cloison "$app/assets/default-config.yaml" /etc/cloison/config.yaml
+[ -L /etc/cloison/config.yaml ] || chown cloison:cloison /etc/cloison/config.yaml
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   systemctl enable cloisond.service || true
