@@ -3,14 +3,19 @@
 # IPC namespace over the host's filesystem, with /etc, /usr and /var as overlays on a tmpfs and a
 # private /run, /tmp and /opt, so nothing it or a package install writes reaches the host.
 # Run by core/testing/systemd-boot.ts as: unshare --pid --fork --mount --uts --ipc --mount-proc \
-#   boot-systemd.sh WORK CONSOLE   (WORK: an empty folder of the host's, the overlays' tmpfs goes
-#   on it; CONSOLE: a file of the host's, bound over /dev/console, where systemd logs)
+#   boot-systemd.sh WORK CONSOLE KEEP   (WORK: an empty folder of the host's, the overlays' tmpfs
+#   goes on it; CONSOLE: a file of the host's, bound over /dev/console, where systemd logs; KEEP:
+#   the repository, kept visible inside even when it lies below /tmp, /run or /opt, as a clone
+#   made with mktemp does)
 # It boots into cloison-test.target, which pulls in nothing; every unit sysinit.target wants is
 # masked but the journal, so no service of the host's (sysctl, modules, udev, getty, networking,
 # timers) runs twice or touches the kernel's settings.
 set -eu
 work="$1"
 console="$2"
+keep="${3:-}"
+# A handle on the repository before anything is mounted over the folders above it.
+if [ -n "$keep" ]; then exec 9<"$keep"; fi
 mount --make-rprivate /
 # systemd in a container logs to /dev/console: the file, not the host's real console.
 mount --bind "$console" /dev/console
@@ -21,6 +26,12 @@ for d in etc usr var; do
 done
 for d in run tmp opt; do mount -t tmpfs -o mode=0755 "cloison-$d" "/$d"; done
 chmod 1777 /tmp
+# The repository again where it was, if one of those tmpfs hid it.
+if [ -n "$keep" ] && [ ! -d "$keep/core/testing" ]; then
+  mkdir -p "$keep"
+  mount --no-canonicalize --bind /proc/self/fd/9 "$keep"
+fi
+exec 9<&-
 # Its own /dev/shm too: the daemon keeps ephemeral homes there (/dev/shm/cloison-<uid>), which
 # would otherwise be left on the host under an account that exists only in this namespace.
 mount -t tmpfs -o mode=1777 cloison-shm /dev/shm

@@ -99,10 +99,11 @@ export class BootedSystemd {
         '-c',
         // If this process dies, unshare gets SIGKILL (pdeathsig), and systemd with it (--kill-child):
         // PID 1 of a PID namespace takes every process of the namespace along.
-        `${moveSelf} && exec setpriv --pdeathsig KILL unshare --kill-child=KILL --pid --fork --mount --uts --ipc --mount-proc "$0" "$1" "$2"`,
+        `${moveSelf} && exec setpriv --pdeathsig KILL unshare --kill-child=KILL --pid --fork --mount --uts --ipc --mount-proc "$0" "$1" "$2" "$3"`,
         join(root, 'core/testing/boot-systemd.sh'),
         work,
         join(folder, 'console'),
+        root,
       ],
       // A session of its own: no signal to the test's process group reaches it.
       { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
