@@ -54,14 +54,25 @@ async function activeLevel(): Promise<string | null> {
 
 /** Puts text on a level's own clipboard from inside the level (xclip serves it until replaced). */
 async function copyInLevel(level: string, text: string): Promise<void> {
-  await shell.admin.call('compartments.run', {
-    level,
-    argv: ['/bin/sh', '-c', `printf '%s' '${text}' | xclip -selection clipboard -i -quiet`],
-  });
-  await until(`"${text}" on ${level}'s clipboard`, async () => {
-    const { out } = await shell.run(level, 'xclip -selection clipboard -o');
-    return out === text ? true : undefined;
-  });
+  // Under load an xclip can lose the selection it just took, or start late: one more is started
+  // each round that does not see the text, until one serves it (or the deadline passes).
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await shell.admin.call('compartments.run', {
+      level,
+      argv: ['/bin/sh', '-c', `printf '%s' '${text}' | xclip -selection clipboard -i -quiet`],
+    });
+    const seen = await until(
+      `"${text}" on ${level}'s clipboard`,
+      async () => {
+        const { out } = await shell.run(level, 'xclip -selection clipboard -o');
+        return out === text ? true : undefined;
+      },
+      5_000,
+    ).catch(() => false);
+    if (seen) return;
+    if (Date.now() > deadline) throw new Error(`"${text}" never reached ${level}'s clipboard`);
+  }
 }
 
 describe.skipIf(missing)('the shell in Chromium', () => {
